@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlutConfig(AppConfig):
+    name = "plut"
+    verbose_name = _("Layanan PLUT KUMKM")

