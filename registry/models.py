@@ -311,6 +311,22 @@ class Enterprise(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
+    def validate_constraints(self, exclude=None):
+        # A conditional unique constraint reports a form-wide error; staff need it on the NIB field.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            nib_message = str(_("NIB ini sudah dipakai oleh UMKM lain."))
+            general = errors.pop("__all__", [])
+            moved = [e for e in general if nib_message in ValidationError(e).messages]
+            if moved:
+                errors.setdefault("nib", []).extend(moved)
+            rest = [e for e in general if e not in moved]
+            if rest:
+                errors["__all__"] = rest
+            raise ValidationError(errors) from exc
+
 
 # --- Yearly report --------------------------------------------------------------------------------
 

@@ -21,3 +21,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         from sumut_umkm.roles import roles_sync
 
         roles_sync()
+
+
+@pytest.fixture
+def celery_worker_process(django_db_setup, tmp_path):
+    """Start a real Celery worker (solo pool) on the test database; use with django_db(transaction=True)."""
+    from tests.celery_worker import start_worker, stop_worker
+
+    proc = start_worker(tmp_path / "worker.log")
+    yield proc
+    stop_worker(proc)
