@@ -92,6 +92,11 @@ def _derived_key(label: bytes) -> bytes:
     return hashlib.sha256(label + b"\x00" + settings.PII_KEY.encode()).digest()
 
 
+def nik_keys() -> tuple[bytes, bytes]:
+    """(look-up hash key, Fernet key) for bulk loaders that protect NIKs outside Django, e.g. seed_demo."""
+    return _derived_key(b"nik-lookup"), base64.urlsafe_b64encode(_derived_key(b"nik-encrypt"))
+
+
 def nik_hash(nik: str) -> str:
     """Keyed hash used to find an owner by NIK and to spot duplicates, without storing the NIK."""
     return hmac.new(_derived_key(b"nik-lookup"), nik.encode(), hashlib.sha256).hexdigest()

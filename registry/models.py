@@ -160,6 +160,7 @@ class Owner(TimeStampedModel):
             ),
         ]
         permissions = [("view_owner_nik", _("Dapat melihat NIK pemilik secara utuh"))]
+        indexes = [GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="registry_owner_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
@@ -192,9 +193,11 @@ class EnterpriseQuerySet(models.QuerySet):
 
     def in_sector(self, code: str):
         """A KBLI category letter matches all its main groups; a two-digit code matches that group."""
-        if code.isalpha():
-            return self.filter(Q(sector__code=code.upper()) | Q(sector__parent__code=code.upper()))
-        return self.filter(sector__code=code)
+        # Resolve the (at most ~20) sector ids first: an OR across a join defeats the (sector, id) index.
+        code = code.upper()
+        match = Q(code=code) | Q(parent__code=code) if code.isalpha() else Q(code=code)
+        sectors = Sector.objects.filter(match)
+        return self.filter(sector_id__in=list(sectors.values_list("pk", flat=True)))
 
     def search(self, term: str):
         """NIB when the term is 13 digits, otherwise part of the name (trigram index on UPPER(name))."""
@@ -304,9 +307,10 @@ class Enterprise(TimeStampedModel):
             if district is None or district.level != RegionLevel.DISTRICT:
                 errors["district"] = [_("Wilayah ini bukan kecamatan.")]
             elif self.regency_id and district.parent_id != self.regency_id:
+                regency = Region.objects.filter(pk=self.regency_id).values_list("name", flat=True).first()
                 errors["district"] = [
                     _("Kecamatan %(district)s tidak berada di %(regency)s.")
-                    % {"district": district.name, "regency": self.regency_id}
+                    % {"district": district.name, "regency": regency or self.regency_id}
                 ]
         if errors:
             raise ValidationError(errors)

@@ -107,12 +107,23 @@ def manage(*args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM both end `make run` cleanly, even when started in the background."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="make run")
     parser.add_argument("--enterprises", type=int, default=int(os.environ.get("DEMO_ENTERPRISES", "20000")))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     opts = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_DEBUG", "true")
+    _stop_on_signals()
     with services(persistent_redis=True):
         manage("migrate", "--noinput")
         manage("load_reference")

@@ -17,7 +17,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     STAFF: [f"registry.{action}_{model}" for model in _REGISTRY_MODELS for action in ("view", "add", "change")]
     + ["registry.view_region", "registry.view_sector"],
     PII_VIEWER: ["registry.view_owner_nik"],
-    PLUT_CONSULTANT: ["registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit"],
+    PLUT_CONSULTANT: [
+        "registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit",
+        "registry.view_region", "registry.view_sector",
+    ],
     COMPANY_OFFICER: [],
     MSME_OWNER: [],
 }

@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "sumut_umkm",
     "registry",
     "csr",

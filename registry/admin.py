@@ -1,0 +1,425 @@
+"""Staff admin of the registry, in Indonesian.
+
+Lists of enterprises, owners and reports reach a million rows: they count with LargeTablePaginator
+(never a full COUNT(*)), offer no facet counts, sort only by the default indexed order, and search
+through the QuerySet methods that use the indexes. The "Riwayat" (history) page of every object shows
+its pghistory audit events instead of Django's LogEntry, which misses changes made outside the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
+
+from . import admin_filters, identity, services
+from .forms import EnterpriseAdminForm, OwnerAdminForm
+from .models import Enterprise, Owner, Permit, Region, Sector, YearlyReport
+from .paginators import LargeTablePaginator
+from .sizing import enterprises_classify
+from .templatetags.rupiah import rupiah
+
+# --- audit history (pghistory) ---------------------------------------------------------------------
+
+# Never shown in a history: bookkeeping, and the NIK's hash and ciphertext (the masked NIK is enough).
+HISTORY_HIDDEN_COLUMNS = {"id", "created_at", "updated_at", "nik_hash", "nik_encrypted", "enterprise_id"}
+HISTORY_ACTIONS = {"insert": _("dibuat"), "update": _("diubah"), "delete": _("dihapus")}
+RUPIAH_COLUMNS = {"omzet", "capital"}
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    action: str
+    subject: str
+    user: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _history_value(model_field, value, related_names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if model_field is None:
+        return str(value)
+    if model_field.column in RUPIAH_COLUMNS:
+        return rupiah(value)
+    if model_field.is_relation:
+        return related_names.get((model_field.related_model, str(value)), str(value))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(getattr(model_field, "output_field", model_field), models.BooleanField):
+        return str(_("Ya") if value else _("Tidak"))
+    if isinstance(model_field, models.DateTimeField):
+        moment = parse_datetime(str(value))
+        return date_format(timezone.localtime(moment), "j M Y H:i") if moment else str(value)
+    if isinstance(model_field, models.DateField):
+        day = parse_date(str(value))
+        return date_format(day, "j M Y") if day else str(value)
+    return str(value)
+
+
+def _history_subject(model, data: dict, is_own: bool) -> str:
+    if is_own:
+        return ""
+    if model is YearlyReport:
+        return f"{model._meta.verbose_name} {data.get('year', '')}"
+    if model is Permit:
+        kind = dict(Permit._meta.get_field("kind").flatchoices).get(data.get("kind"), data.get("kind"))
+        return f"{model._meta.verbose_name}: {kind} {data.get('number', '')}"
+    return str(model._meta.verbose_name)
+
+
+def history_entries(obj, *, include_related: bool, limit: int = 200) -> list[HistoryEntry]:
+    """The object's audit events, newest first, as lines a person can read (one query per table involved)."""
+    events = Events.objects.references(obj) if include_related else Events.objects.tracks(obj)
+    rows = list(events.order_by("-pgh_created_at", "-pgh_id")[:limit])
+
+    # Resolve the actors and the foreign keys shown with one query per related model, not one per event.
+    User = get_user_model()
+    wanted: dict = {User: {row.pgh_context.get("user") for row in rows if row.pgh_context} - {None}}
+    for row in rows:
+        fields = _field_by_column(_tracked_model(row))
+        for column, value in _changed_values(row):
+            model_field = fields.get(column)
+            if model_field is not None and model_field.is_relation and value is not None:
+                wanted.setdefault(model_field.related_model, set()).add(value)
+    found = {
+        (related_model, str(instance.pk)): instance
+        for related_model, pks in wanted.items()
+        if pks
+        for instance in related_model.objects.filter(pk__in=pks)
+    }
+    related_names = {
+        key: instance.get_username() if key[0] is User else str(instance) for key, instance in found.items()
+    }
+
+    entries = []
+    for row in rows:
+        model = _tracked_model(row)
+        fields = _field_by_column(model)
+        changes = []
+        for column, old, new in _changes(row):
+            model_field = fields.get(column)
+            label = capfirst(model_field.verbose_name) if model_field is not None else column
+            changes.append(
+                (
+                    label,
+                    _history_value(model_field, old, related_names) if row.pgh_label == "update" else "",
+                    _history_value(model_field, new, related_names),
+                )
+            )
+        user = found.get((User, str((row.pgh_context or {}).get("user"))))
+        entries.append(
+            HistoryEntry(
+                when=row.pgh_created_at,
+                action=str(HISTORY_ACTIONS.get(row.pgh_label, row.pgh_label)),
+                subject=_history_subject(model, row.pgh_data or {}, model is type(obj)),
+                user=(user.get_full_name() or user.get_username()) if user else str(_("sistem")),
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _tracked_model(row):
+    return apps.get_model(row.pgh_obj_model)
+
+
+def _field_by_column(model) -> dict:
+    return {f.column: f for f in model._meta.concrete_fields}
+
+
+def _changes(row):
+    """(column, old, new) for an update; (column, None, value) of the filled fields for an insert or delete.
+
+    In the model's field order, so that a history reads like the form."""
+    columns = list(_field_by_column(_tracked_model(row)))
+    if row.pgh_label == "update":
+        values = {column: pair for column, pair in (row.pgh_diff or {}).items()}
+    else:
+        values = {column: (None, value) for column, value in (row.pgh_data or {}).items() if value not in (None, "")}
+    for column in sorted(values, key=lambda c: columns.index(c) if c in columns else len(columns)):
+        if column not in HISTORY_HIDDEN_COLUMNS:
+            old, new = values[column]
+            yield column, old, new
+
+
+def _changed_values(row):
+    for column, old, new in _changes(row):
+        yield column, old
+        yield column, new
+
+
+class HistoryAdminMixin:
+    """Replaces the admin's "Riwayat" page with the object's pghistory events: when, who, what changed."""
+
+    history_includes_related = False
+    history_limit = 200
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Riwayat perubahan: %s") % obj,
+            "subtitle": None,
+            "entries": history_entries(obj, include_related=self.history_includes_related, limit=self.history_limit),
+            "history_limit": self.history_limit,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/registry/history.html", context)
+
+
+class LargeListAdminMixin:
+    """For tables of a million rows: capped counts, no facet counts, only the default (indexed) order."""
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    sortable_by = ()
+    list_per_page = 50
+    # Bulk delete over "all N selected" is no tool for a million rows.
+    actions = None
+
+
+# --- enterprise -----------------------------------------------------------------------------------
+
+
+class YearlyReportInline(admin.TabularInline):
+    model = YearlyReport
+    fields = ["year", "omzet", "capital", "employees", "source", "verified_by", "verified_at"]
+    readonly_fields = ["verified_by", "verified_at"]
+    extra = 0
+    ordering = ["-year"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("verified_by")
+
+
+class PermitInline(admin.TabularInline):
+    model = Permit
+    fields = ["kind", "number", "issued_on", "expires_on"]
+    extra = 0
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+    form = EnterpriseAdminForm
+    list_display = [
+        "name", "nib", "regency_name", "district_name", "sector_code", "size_class", "formal", "is_active",
+        "page_link",
+    ]
+    list_select_related = ["regency", "district", "sector"]
+    list_filter = [
+        admin_filters.RegencyFilter,
+        admin_filters.DistrictFilter,
+        admin_filters.SectionFilter,
+        admin_filters.DivisionFilter,
+        admin_filters.SizeClassFilter,
+        admin_filters.FormalFilter,
+        admin_filters.ActiveFilter,
+    ]
+    # Searching goes through EnterpriseQuerySet.search() (see get_search_results); the list turns the box on.
+    search_fields = ["name"]
+    search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
+    autocomplete_fields = ["owner", "regency", "district", "sector"]
+    readonly_fields = ["size_class", "is_formal", "page_link", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "owner", "legal_form", "founded_year", "is_active"]}),
+        (_("Identitas usaha"), {"fields": ["nib", "npwp", "is_formal"]}),
+        (_("Lokasi"), {"fields": ["address", "regency", "district"]}),
+        (_("Bidang usaha"), {"fields": ["sector", "kbli_code"]}),
+        (_("Kelas usaha"), {"fields": ["size_class"]}),
+        (_("Catatan sistem"), {"fields": ["page_link", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [YearlyReportInline, PermitInline]
+    history_includes_related = True  # the enterprise's reports and permits belong in its history
+
+    @admin.display(description=_("kabupaten/kota"))
+    def regency_name(self, obj):
+        return obj.regency.name
+
+    @admin.display(description=_("kecamatan"))
+    def district_name(self, obj):
+        return obj.district.name if obj.district else None
+
+    @admin.display(description=_("KBLI"))
+    def sector_code(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.sector.name, obj.sector.code) if obj.sector else None
+
+    @admin.display(description=_("formal"), boolean=True)
+    def formal(self, obj):
+        return obj.is_formal
+
+    @admin.display(description=_("halaman UMKM"))
+    def page_link(self, obj):
+        if not obj.pk:
+            return None
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Lihat profil"))
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
+
+    def save_model(self, request, obj, form, change):
+        # The service validates and saves in its transaction (and turns a NIB taken meanwhile into an error).
+        services.enterprise_update(enterprise=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Yearly reports may have changed in the inline: recompute the class once, set-based.
+        enterprises_classify([form.instance.pk])
+
+
+# --- owner ----------------------------------------------------------------------------------------
+
+
+@admin.register(Owner)
+class OwnerAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+    form = OwnerAdminForm
+    list_display = ["name", "nik_masked", "sex", "phone", "email"]
+    list_filter = ["sex"]
+    search_fields = ["name"]
+    search_help_text = _("Cari dengan sebagian nama, atau NIK 16 digit.")
+
+    @admin.display(description=_("NIK lengkap"))
+    def nik_full(self, obj):
+        return obj.nik or "—"
+
+    def _nik_field(self, request) -> str:
+        # The full NIK is decrypted only for holders of registry.view_owner_nik; others see it masked.
+        return "nik_full" if request.user.has_perm("registry.view_owner_nik") else "nik_masked"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._nik_field(request), "created_at", "updated_at"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        person = ["name", "nik", self._nik_field(request), "sex"] if obj else ["name", "nik", "sex"]
+        fieldsets = [(None, {"fields": person}), (_("Kontak"), {"fields": ["phone", "email"]})]
+        if obj:
+            fieldsets.append((_("Catatan sistem"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}))
+        return fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = identity.clean_digits(term)
+        if len(digits) == 16 and digits.isdigit():
+            return queryset.filter(nik_hash=identity.nik_hash(digits)), False
+        return queryset.filter(name__icontains=term), False
+
+
+# --- yearly reports and permits -------------------------------------------------------------------
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+    list_display = ["enterprise", "year", "omzet_rp", "capital_rp", "employees", "source", "verified"]
+    list_select_related = ["enterprise"]
+    list_filter = ["source"]
+    search_fields = ["enterprise__name"]
+    search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
+    autocomplete_fields = ["enterprise"]
+    readonly_fields = ["verified_by", "verified_at", "created_at", "updated_at"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("omzet"))
+    def omzet_rp(self, obj):
+        return rupiah(obj.omzet)
+
+    @admin.display(description=_("modal usaha"))
+    def capital_rp(self, obj):
+        return rupiah(obj.capital)
+
+    @admin.display(description=_("terverifikasi"), boolean=True)
+    def verified(self, obj):
+        return obj.is_verified
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Same effect as services.yearly_report_save: the size class follows the figures.
+        moved_from = form.initial.get("enterprise") if change else None
+        enterprises_classify({obj.enterprise_id, *([moved_from] if moved_from else [])})
+
+    def delete_model(self, request, obj):
+        enterprise_id = obj.enterprise_id
+        super().delete_model(request, obj)
+        enterprises_classify([enterprise_id])
+
+
+@admin.register(Permit)
+class PermitAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "kind", "enterprise", "issued_on", "expires_on", "expired"]
+    list_select_related = ["enterprise"]
+    list_filter = ["kind"]
+    search_fields = ["number"]
+    search_help_text = _("Cari dengan nomor izin, sebagian nama usaha, atau NIB 13 digit.")
+    autocomplete_fields = ["enterprise"]
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("kedaluwarsa"), boolean=True)
+    def expired(self, obj):
+        return bool(obj.expires_on and obj.expires_on < timezone.localdate())
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(number__iexact=term) | Q(enterprise__in=Enterprise.objects.search(term))), False
+
+
+# --- reference data -------------------------------------------------------------------------------
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_select_related = ["parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    search_help_text = _("Cari dengan kode Kemendagri atau nama wilayah.")
+    show_facets = admin.ShowFacets.NEVER
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "version", "parent"]
+    list_select_related = ["parent"]
+    list_filter = ["version", "level"]
+    search_fields = ["code", "name"]
+    search_help_text = _("Cari dengan kode atau nama KBLI.")
+    show_facets = admin.ShowFacets.NEVER
