@@ -31,7 +31,6 @@ from . import admin_filters, identity, services
 from .forms import EnterpriseAdminForm, OwnerAdminForm
 from .models import Enterprise, Owner, Permit, Region, Sector, YearlyReport
 from .paginators import LargeTablePaginator
-from .sizing import enterprises_classify
 from .templatetags.rupiah import rupiah
 
 # --- audit history (pghistory) ---------------------------------------------------------------------
@@ -294,8 +293,8 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Yearly reports may have changed in the inline: recompute the class once, set-based.
-        enterprises_classify([form.instance.pk])
+        # Yearly reports or permits may have changed in the inlines: recompute the class after commit.
+        services.graduation_enqueue([form.instance.pk])
 
 
 # --- owner ----------------------------------------------------------------------------------------
@@ -372,12 +371,12 @@ class YearlyReportAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin
         super().save_model(request, obj, form, change)
         # Same effect as services.yearly_report_save: the size class follows the figures.
         moved_from = form.initial.get("enterprise") if change else None
-        enterprises_classify({obj.enterprise_id, *([moved_from] if moved_from else [])})
+        services.graduation_enqueue([obj.enterprise_id, *([moved_from] if moved_from else [])])
 
     def delete_model(self, request, obj):
         enterprise_id = obj.enterprise_id
         super().delete_model(request, obj)
-        enterprises_classify([enterprise_id])
+        services.graduation_enqueue([enterprise_id])
 
 
 @admin.register(Permit)

@@ -549,8 +549,7 @@ class DemoGenerator:
             active = False
             first_possible = max(REPORT_YEARS[0], founded)
             last_year = first_possible + int(r() * (REPORT_YEARS[-2] - first_possible + 1))
-        # Written here with sizing's limits so that the closing enterprises_classify() has nothing to rewrite
-        # (an UPDATE of every row would double the table); it still corrects any row that disagrees.
+        # A first guess with the PP 7/2021 limits; the graduation engine recomputes every class at the end.
         computed_class = self._reports(chunk, enterprise_id, size_class, founded, last_year) or "\\N"
         chunk.enterprises.append(
             f"{enterprise_id}\t{now}\t{now}\t{name}\t{nib}\t{npwp}\t{owner_id}\t{address}\t{regency}\t{district}\t"

@@ -73,6 +73,20 @@ class PermitKind(models.TextChoices):
     MEREK = "merek", _("Merek dagang")
 
 
+class FormalStep(models.IntegerChoices):
+    """The formalisation ladder: informal → has an NIB → has a product permit or certification."""
+
+    INFORMAL = 0, _("Informal")
+    NIB = 1, _("Memiliki NIB")
+    CERTIFIED = 2, _("Memiliki izin produk/sertifikasi")
+
+
+class ClassStatus(models.TextChoices):
+    CONFIRMED = "terkonfirmasi", _("Terkonfirmasi")
+    PROVISIONAL = "sementara", _("Sementara")
+    NEEDS_REVIEW = "perlu_verifikasi", _("Perlu verifikasi")
+
+
 # --- Region -------------------------------------------------------------------------------------
 
 
@@ -208,7 +222,17 @@ class EnterpriseQuerySet(models.QuerySet):
         return self.filter(name__icontains=term)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Computed by the graduation engine, which keeps its own history (GraduationEvent): left out of the audit
+# snapshot so that recomputing the province does not write an audit row per enterprise.
+COMPUTED_ENTERPRISE_FIELDS = [
+    "size_class", "formal_step", "tier", "class_status", "class_reason", "class_since", "class_rule_set",
+    "criteria_disagree",
+]
+
+
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=COMPUTED_ENTERPRISE_FIELDS
+)
 class Enterprise(TimeStampedModel):
     """One micro, small or medium enterprise (UMKM) in the registry."""
 
@@ -248,8 +272,33 @@ class Enterprise(TimeStampedModel):
         verbose_name=_("formal"), expression=Q(nib__isnull=False), output_field=models.BooleanField(),
         db_persist=True,
     )
+    # Computed by the graduation engine (registry/graduation.py); never edited by hand.
     size_class = models.CharField(
         _("kelas usaha"), max_length=10, choices=SizeClass.choices, null=True, blank=True, editable=False,
+    )
+    formal_step = models.PositiveSmallIntegerField(
+        _("tahap formalisasi"), choices=FormalStep.choices, default=FormalStep.INFORMAL, db_default=0, editable=False,
+    )
+    tier = models.PositiveSmallIntegerField(
+        _("tingkat"), null=True, blank=True, editable=False,
+        help_text=_("1 = mikro dan informal (paling membutuhkan) … 12 = besar dan bersertifikat."),
+    )
+    class_status = models.CharField(
+        _("status kelas"), max_length=20, choices=ClassStatus.choices, null=True, blank=True, editable=False,
+    )
+    class_reason = models.CharField(_("alasan kelas"), max_length=255, blank=True, db_default="", editable=False)
+    class_since = models.DateTimeField(_("kelas sejak"), null=True, blank=True, editable=False)
+    class_rule_set = models.ForeignKey(
+        "RuleSet", verbose_name=_("aturan kelas"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
+    criteria_disagree = models.BooleanField(
+        _("kriteria omzet dan modal berbeda"), default=False, db_default=False, editable=False,
+        help_text=_("Kelas menurut omzet berbeda dengan kelas menurut modal usaha: perlu ditinjau petugas."),
+    )
+    # A class stated by an outside source (e.g. an imported SIDT label): kept beside the computed one.
+    reported_size_class = models.CharField(
+        _("kelas menurut sumber luar"), max_length=10, choices=SizeClass.choices, null=True, blank=True,
     )
 
     objects = EnterpriseQuerySet.as_manager()
@@ -276,6 +325,14 @@ class Enterprise(TimeStampedModel):
             models.Index(fields=["district", "-id"], name="registry_ent_district_id"),
             models.Index(fields=["sector", "-id"], name="registry_ent_sector_id"),
             models.Index(fields=["size_class", "-id"], name="registry_ent_class_id"),
+            models.Index(fields=["tier", "-id"], name="registry_ent_tier_id"),
+            models.Index(
+                fields=["class_status", "-id"], name="registry_ent_review_id",
+                condition=Q(class_status="perlu_verifikasi"),
+            ),
+            models.Index(
+                fields=["-id"], name="registry_ent_disagree_id", condition=Q(criteria_disagree=True),
+            ),
             models.Index(fields=["is_formal", "-id"], name="registry_ent_formal_id"),
             models.Index(fields=["is_active", "-id"], name="registry_ent_active_id"),
         ]
@@ -421,3 +478,164 @@ class Permit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+# --- Naik kelas (graduation) ----------------------------------------------------------------------
+
+
+class Direction(models.TextChoices):
+    UP = "naik", _("Naik")
+    DOWN = "turun", _("Turun")
+    SAME = "tetap", _("Tetap (status berubah)")
+
+
+class RuleSetQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class RuleSet(models.Model):
+    """A versioned set of size-class thresholds. Rules are data: a new version never rewrites history
+    computed under an older one (each history row points at the version it used)."""
+
+    version = models.PositiveIntegerField(_("versi"), unique=True)
+    name = models.CharField(_("nama"), max_length=150)
+    legal_source = models.CharField(_("dasar hukum"), max_length=255)
+    criterion = models.TextField(
+        _("kriteria yang dipakai"),
+        help_text=_("Kapan omzet dan kapan modal usaha yang menentukan kelas."),
+    )
+    omzet_micro_max = models.BigIntegerField(_("omzet mikro paling banyak (Rp)"), validators=[MinValueValidator(0)])
+    omzet_small_max = models.BigIntegerField(_("omzet kecil paling banyak (Rp)"), validators=[MinValueValidator(0)])
+    omzet_medium_max = models.BigIntegerField(_("omzet menengah paling banyak (Rp)"), validators=[MinValueValidator(0)])
+    capital_micro_max = models.BigIntegerField(_("modal mikro paling banyak (Rp)"), validators=[MinValueValidator(0)])
+    capital_small_max = models.BigIntegerField(_("modal kecil paling banyak (Rp)"), validators=[MinValueValidator(0)])
+    capital_medium_max = models.BigIntegerField(
+        _("modal menengah paling banyak (Rp)"), validators=[MinValueValidator(0)]
+    )
+    is_active = models.BooleanField(_("aktif"), default=False)
+    activated_at = models.DateTimeField(_("diaktifkan"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    objects = RuleSetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("aturan kelas usaha")
+        verbose_name_plural = _("aturan kelas usaha")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="registry_ruleset_one_active",
+                violation_error_message=_("Hanya satu versi aturan yang boleh aktif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(omzet_micro_max__lt=models.F("omzet_small_max"))
+                & Q(omzet_small_max__lt=models.F("omzet_medium_max"))
+                & Q(capital_micro_max__lt=models.F("capital_small_max"))
+                & Q(capital_small_max__lt=models.F("capital_medium_max")),
+                name="registry_ruleset_limits_ascending",
+                violation_error_message=_("Batas kelas harus naik: mikro < kecil < menengah."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.name}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "antre", _("Dalam antrean")
+    RUNNING = "berjalan", _("Berjalan")
+    DONE = "selesai", _("Selesai")
+    FAILED = "gagal", _("Gagal")
+    SKIPPED = "dilewati", _("Dilewati (ada proses lain)")
+
+
+class JobRun(models.Model):
+    """One run of a long job (a graduation recompute), with progress as its chunks finish."""
+
+    kind = models.CharField(_("jenis"), max_length=40, default="graduation")
+    scope = models.CharField(_("cakupan"), max_length=20, blank=True, help_text=_("Kode wilayah, kosong = provinsi."))
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rule_set = models.ForeignKey(
+        RuleSet, verbose_name=_("aturan"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.PositiveIntegerField(_("jumlah UMKM"), default=0)
+    done = models.PositiveIntegerField(_("selesai"), default=0)
+    changed = models.PositiveIntegerField(_("berubah"), default=0)
+    chunks_total = models.PositiveIntegerField(_("jumlah bagian"), default=0)
+    chunks_done = models.PositiveIntegerField(_("bagian selesai"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dimulai oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
+    error = models.TextField(_("galat"), blank=True)
+
+    class Meta:
+        verbose_name = _("proses latar")
+        verbose_name_plural = _("proses latar")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "status"], name="registry_jobrun_kind_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class JobChunk(models.Model):
+    """A finished chunk of a run. Written in the chunk's own transaction, so a retried chunk counts once."""
+
+    job_run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="chunks")
+    key = models.CharField(max_length=20)
+    enterprises = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job_run", "key"], name="registry_jobchunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job_run_id}/{self.key}"
+
+
+class GraduationEvent(models.Model):
+    """Append-only history of class and tier changes, each with its inputs and a readable reason."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("UMKM"), on_delete=models.CASCADE, related_name="graduation_events"
+    )
+    from_class = models.CharField(_("dari kelas"), max_length=10, choices=SizeClass.choices, null=True)
+    to_class = models.CharField(_("ke kelas"), max_length=10, choices=SizeClass.choices, null=True)
+    from_tier = models.PositiveSmallIntegerField(_("dari tingkat"), null=True)
+    to_tier = models.PositiveSmallIntegerField(_("ke tingkat"), null=True)
+    direction = models.CharField(_("arah"), max_length=6, choices=Direction.choices)
+    status = models.CharField(_("status"), max_length=20, choices=ClassStatus.choices)
+    basis = models.CharField(_("kriteria"), max_length=10, blank=True)
+    year = models.PositiveSmallIntegerField(_("tahun data"), null=True)
+    omzet = models.BigIntegerField(_("omzet (Rp)"), null=True)
+    capital = models.BigIntegerField(_("modal usaha (Rp)"), null=True)
+    rule_set = models.ForeignKey(RuleSet, verbose_name=_("aturan"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("alasan"), max_length=255)
+    job_run = models.ForeignKey(
+        JobRun, verbose_name=_("proses"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("riwayat kelas")
+        verbose_name_plural = _("riwayat kelas")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["enterprise", "-id"], name="registry_gradevent_ent"),
+            models.Index(fields=["direction", "status", "-id"], name="registry_gradevent_dir_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.from_class} → {self.to_class}"

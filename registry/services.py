@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import identity
-from .models import Enterprise, Owner, YearlyReport
-from .sizing import enterprises_classify
+from . import graduation, identity
+from .models import Enterprise, JobChunk, JobRun, JobStatus, Owner, Region, RuleSet, YearlyReport
+
+logger = logging.getLogger(__name__)
 
 OWNER_FIELDS = ("name", "sex", "phone", "email")
 
@@ -73,7 +77,7 @@ def yearly_report_save(
     source: str = "petugas",
     verified_by=None,
 ) -> YearlyReport:
-    """Add or replace one year's figures, then recompute the enterprise's size class."""
+    """Add or replace one year's figures; the enterprise's class is recomputed after commit."""
     report = YearlyReport.objects.filter(enterprise=enterprise, year=year).first() or YearlyReport(
         enterprise=enterprise, year=year
     )
@@ -82,5 +86,114 @@ def yearly_report_save(
         report.verified_by, report.verified_at = verified_by, timezone.now()
     report.full_clean(validate_unique=report.pk is None)
     report.save()
-    enterprises_classify([enterprise.pk])
+    graduation_enqueue([enterprise.pk])
     return report
+
+
+# --- Naik kelas ------------------------------------------------------------------------------------
+
+
+def graduation_enqueue(enterprise_ids) -> None:
+    """Recompute these enterprises in the worker once the current transaction commits.
+
+    A broker outage must not undo or fail the user's save: the nightly run catches the enterprise up.
+    """
+    ids = sorted({int(pk) for pk in enterprise_ids if pk})
+    if not ids:
+        return
+
+    def send():
+        from .tasks import graduation_recompute_enterprises_task
+
+        try:
+            graduation_recompute_enterprises_task.delay(ids)
+        except Exception:  # kombu raises several types when Redis is down
+            logger.warning("Antrean tidak tersedia; UMKM %s dihitung ulang pada proses malam", ids, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+RULE_SET_FIELDS = (
+    "omzet_micro_max", "omzet_small_max", "omzet_medium_max",
+    "capital_micro_max", "capital_small_max", "capital_medium_max",
+)
+
+
+@transaction.atomic
+def rule_set_create(*, name: str, legal_source: str, criterion: str, **limits: int) -> RuleSet:
+    """A new, inactive rule-set version; preview it before activating it."""
+    version = (RuleSet.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
+    rule_set = RuleSet(version=version, name=name, legal_source=legal_source, criterion=criterion, **limits)
+    rule_set.full_clean()
+    rule_set.save()
+    return rule_set
+
+
+@transaction.atomic
+def rule_set_activate(*, rule_set: RuleSet, user=None) -> JobRun:
+    """Make this version the active one and recompute the province under it (history stays as it was)."""
+    RuleSet.objects.filter(is_active=True).exclude(pk=rule_set.pk).update(is_active=False)
+    rule_set.is_active, rule_set.activated_at = True, timezone.now()
+    rule_set.save(update_fields=["is_active", "activated_at"])
+    return graduation_start(user=user)
+
+
+@transaction.atomic
+def graduation_start(*, regency: str = "", user=None) -> JobRun:
+    """Record a recompute job and hand it to the worker after commit."""
+    if regency and not Region.objects.regencies().filter(pk=regency).exists():
+        raise ValidationError({"regency": [_("Kabupaten/kota %(code)s tidak dikenal.") % {"code": regency}]})
+    job = JobRun.objects.create(
+        kind="graduation", scope=regency, rule_set_id=graduation.active_rule_set_id(), started_by=user
+    )
+
+    def send():
+        from .tasks import graduation_run_task
+
+        graduation_run_task.delay(job.pk)
+
+    transaction.on_commit(send)
+    return job
+
+
+def graduation_run(*, job: JobRun) -> list[str]:
+    """Claim a queued job and size it; returns the regencies (chunks) to recompute, [] if already claimed."""
+    with transaction.atomic():
+        claimed = JobRun.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING, started_at=timezone.now()
+        )
+        if not claimed:
+            return []
+        enterprises = Enterprise.objects.all()
+        if job.scope:
+            enterprises = enterprises.filter(regency_id=job.scope)
+        # One grouped count per job (not per page): it sizes the progress bar.
+        sizes = dict(enterprises.order_by().values_list("regency_id").annotate(n=Count("id")))
+        regencies = [job.scope] if job.scope else list(Region.objects.regencies().values_list("pk", flat=True))
+        JobRun.objects.filter(pk=job.pk).update(total=sum(sizes.values()), chunks_total=len(regencies))
+    return regencies
+
+
+def graduation_chunk(*, job_id: int, regency: str) -> None:
+    """Recompute one regency for a job and record it, in one transaction: a retried chunk counts once."""
+    job = JobRun.objects.only("rule_set_id").get(pk=job_id)
+    with transaction.atomic():
+        result = graduation.recompute_regency(regency=regency, rule_set_id=job.rule_set_id, job_run_id=job_id)
+        chunk, created = JobChunk.objects.get_or_create(
+            job_run_id=job_id, key=regency, defaults={"enterprises": result.enterprises, "changed": result.changed}
+        )
+        if not created:
+            return
+        JobRun.objects.filter(pk=job_id).update(
+            done=F("done") + result.enterprises, changed=F("changed") + result.changed,
+            chunks_done=F("chunks_done") + 1,
+        )
+        JobRun.objects.filter(pk=job_id, chunks_done=F("chunks_total"), status=JobStatus.RUNNING).update(
+            status=JobStatus.DONE, finished_at=timezone.now()
+        )
+
+
+def graduation_fail(*, job_id: int, error: str) -> None:
+    JobRun.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )

@@ -1,11 +1,43 @@
-"""Celery tasks of the registry: thin wrappers that take ids and call a set-based function."""
+"""Celery tasks of the registry: thin wrappers that take ids and call a service. All safe to retry."""
 
-from celery import shared_task
+from celery import group, shared_task
 
-from .sizing import enterprises_classify
+from . import graduation, services
+from .models import JobRun
 
 
 @shared_task(acks_late=True)
-def enterprises_classify_task(enterprise_ids: list[int] | None = None) -> int:
-    """Recompute size classes (all enterprises when no ids); idempotent, so safe to retry."""
-    return enterprises_classify(enterprise_ids)
+def graduation_recompute_enterprises_task(enterprise_ids: list[int]) -> int:
+    """Recompute a few enterprises after their figures or permits were saved."""
+    return graduation.recompute_enterprises(enterprise_ids=enterprise_ids).changed
+
+
+@shared_task(acks_late=True)
+def graduation_run_task(job_id: int) -> int:
+    """Fan a recompute job out into one chunk task per regency; a redelivered message finds it claimed."""
+    job = JobRun.objects.get(pk=job_id)
+    regencies = services.graduation_run(job=job)
+    if regencies:
+        group(graduation_chunk_task.si(job_id, code) for code in regencies).apply_async()
+    return len(regencies)
+
+
+@shared_task(acks_late=True, bind=True, max_retries=3, default_retry_delay=10)
+def graduation_chunk_task(self, job_id: int, regency: str) -> None:
+    try:
+        services.graduation_chunk(job_id=job_id, regency=regency)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            services.graduation_fail(job_id=job_id, error=f"{regency}: {exc!r}")
+            raise
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(acks_late=True)
+def graduation_nightly_task() -> int:
+    """Celery beat, 01:00 Asia/Jakarta: recompute the whole province."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        job = services.graduation_start()
+    return job.pk

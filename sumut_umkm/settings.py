@@ -7,6 +7,7 @@ DJANGO_DEBUG is set, and outside DEBUG a DJANGO_SECRET_KEY must be given.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +182,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "graduation-nightly": {
+        "task": "registry.tasks.graduation_nightly_task",
+        "schedule": crontab(hour=1, minute=0),  # CELERY_TIMEZONE is Asia/Jakarta
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -13,14 +13,47 @@ def _test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Outside integration tests a task runs in the test's process when called; the integration tests use a
+    real worker instead. Callbacks after commit still need django_capture_on_commit_callbacks(execute=True)."""
+    from sumut_umkm.celery import app
+
+    eager = request.node.get_closest_marker("integration") is None
+    app.conf.task_always_eager, app.conf.task_eager_propagates = eager, eager
+    yield
+    app.conf.task_always_eager = app.conf.task_eager_propagates = False
+
+
+def load_reference_data() -> None:
+    """What migrations and `make run` put in a database: regions, KBLI, role groups, rule set v1."""
+    import importlib
+
+    from django.apps import apps
+
+    from registry.models import RuleSet
+    from sumut_umkm.roles import roles_sync
+
+    call_command("load_reference", verbosity=0)
+    roles_sync()
+    if not RuleSet.objects.exists():
+        importlib.import_module("registry.migrations.0004_ruleset_pp7_2021").load_pp7_2021(apps, None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Reference data (regions, KBLI) and role groups exist in every test, as after `make run`."""
+    """Reference data exists in every test, as after `make run`."""
     with django_db_blocker.unblock():
-        call_command("load_reference", verbosity=0)
-        from sumut_umkm.roles import roles_sync
+        load_reference_data()
 
-        roles_sync()
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests empty every table when they end; put the reference data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or "transaction" in marker.args):
+        request.getfixturevalue("transactional_db")
+        load_reference_data()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry import services
+from registry import graduation, services
 from registry.models import Enterprise, EnterpriseEvent, Owner, Region
 from registry.paginators import LargeTablePaginator
 from tests.factories import VALID_NIK_MAN, VALID_NIK_WOMAN, make_enterprise, make_owner, make_staff, make_user
@@ -105,6 +105,7 @@ def varied_enterprises():
     services.yearly_report_save(enterprise=medan_food, year=2024, omzet=3_000_000_000)  # kecil
     services.yearly_report_save(enterprise=medan_shop, year=2024, omzet=150_000_000)  # mikro
     services.enterprise_update(enterprise=toba_shop, is_active=False)
+    graduation.recompute_enterprises(enterprise_ids=[medan_food.pk, medan_shop.pk, toba_shop.pk])
     return medan_food, medan_shop, toba_shop
 
 
@@ -238,7 +239,9 @@ def test_a_duplicate_nib_is_refused_with_an_indonesian_message_on_the_nib_field(
     assert Enterprise.objects.filter(nib="9130000000001").count() == 1
 
 
-def test_adding_an_enterprise_with_a_yearly_report_computes_its_size_class(staff_client):
+def test_adding_an_enterprise_with_a_yearly_report_computes_its_size_class(
+    staff_client, django_capture_on_commit_callbacks
+):
     data = enterprise_form(nib="9130000000002")
     data.update({
         "yearly_reports-TOTAL_FORMS": "1",
@@ -249,7 +252,8 @@ def test_adding_an_enterprise_with_a_yearly_report_computes_its_size_class(staff
         "yearly_reports-0-source": "petugas",
     })
 
-    response = staff_client.post(ADD, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(ADD, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     enterprise = Enterprise.objects.get(nib="9130000000002")

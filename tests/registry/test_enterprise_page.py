@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import services
+from registry import graduation, services
 from registry.models import Permit
 from registry.templatetags.rupiah import rupiah, rupiah_short
 from tests.factories import VALID_NIK_WOMAN, make_enterprise, make_owner, make_staff, make_user
@@ -41,6 +41,7 @@ def enterprise():
     )
     services.yearly_report_save(enterprise=enterprise, year=2023, omzet=1_500_000, capital=500_000, employees=3)
     services.yearly_report_save(enterprise=enterprise, year=2024, omzet=2_400_000_000, capital=900_000_000)
+    graduation.recompute_enterprises(enterprise_ids=[enterprise.pk])
     today = timezone.localdate()
     days = datetime.timedelta(days=1)
     Permit.objects.create(enterprise=enterprise, kind="pirt", number="P-IRT 2061271010123-29",

@@ -70,21 +70,32 @@ def test_a_wrong_nib_or_npwp_is_refused_on_its_field():
     assert set(info.value.message_dict) == {"nib", "npwp"}
 
 
-def test_yearly_figures_set_the_size_class_by_annual_sales_boundaries_included_below():
+def test_saved_yearly_figures_reclassify_the_enterprise_once_the_save_commits(django_capture_on_commit_callbacks):
     enterprise = make_enterprise()
-    services.yearly_report_save(enterprise=enterprise, year=2024, omzet=2_000_000_000, capital=50_000_000)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.yearly_report_save(enterprise=enterprise, year=2024, omzet=2_000_000_001, capital=50_000_000)
     enterprise.refresh_from_db()
-    assert enterprise.size_class == "mikro"  # "paling banyak" Rp2 M is still micro
-    services.yearly_report_save(enterprise=enterprise, year=2025, omzet=2_000_000_001, capital=50_000_000)
+    assert enterprise.size_class is None  # nothing is computed before the save commits
+    for callback in callbacks:
+        callback()
     enterprise.refresh_from_db()
     assert enterprise.size_class == "kecil"
 
 
-def test_capital_decides_the_size_class_while_there_is_no_annual_sales_figure():
+def test_a_save_still_succeeds_when_the_queue_is_unreachable(django_capture_on_commit_callbacks, caplog, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from registry.tasks import graduation_recompute_enterprises_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(graduation_recompute_enterprises_task, "delay", broker_down)
     enterprise = make_enterprise()
-    services.yearly_report_save(enterprise=enterprise, year=2025, omzet=None, capital=6_000_000_000)
-    enterprise.refresh_from_db()
-    assert enterprise.size_class == "menengah"
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.yearly_report_save(enterprise=enterprise, year=2024, omzet=1_000_000)
+    assert YearlyReport.objects.filter(pk=report.pk).exists()
+    assert "dihitung ulang pada proses malam" in caplog.text
 
 
 def test_a_negative_amount_is_refused_and_nothing_is_saved():

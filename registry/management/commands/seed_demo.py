@@ -21,9 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from registry import demo_data
+from registry import demo_data, graduation
 from registry.models import Enterprise, Owner, Permit, Region, RegionLevel, Sector, SizeClass, YearlyReport
-from registry.sizing import enterprises_classify
 
 TABLES = {
     "owner": (Owner._meta.db_table, demo_data.OWNER_COLUMNS),
@@ -230,9 +229,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for key in ("yearlyreport", "owner", "permit"):
                 self._rebuild(cursor, rebuild[key])
-            self._say("Memeriksa kelas usaha dengan registry.sizing.enterprises_classify()")
-            changed = enterprises_classify()
-            self._say(f"{_number(changed)} kelas usaha diubah oleh enterprises_classify; membangun ulang indeks UMKM")
+            self._say("Menghitung kelas, tingkat dan status naik kelas (registry.graduation, satu pernyataan SQL)")
+            result = graduation.recompute_all()
+            self._say(f"{_number(result.changed)} UMKM diklasifikasi; membangun ulang indeks UMKM")
             self._rebuild(cursor, rebuild["enterprise"])
             for key, (table, _) in TABLES.items():
                 last = id_base[key] + counts[key] - 1
