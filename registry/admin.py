@@ -19,19 +19,21 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from . import admin_filters, identity, services
 from .forms import EnterpriseAdminForm, OwnerAdminForm
-from .models import Enterprise, Owner, Permit, Region, Sector, YearlyReport
+from .models import Enterprise, GraduationEvent, JobRun, Owner, Permit, Region, RuleSet, Sector, YearlyReport
 from .paginators import LargeTablePaginator
 from .templatetags.rupiah import rupiah
+from .views import class_label, job_progress_data, number_id, tier_meaning, wib
 
 # --- audit history (pghistory) ---------------------------------------------------------------------
 
@@ -228,8 +230,8 @@ class PermitInline(admin.TabularInline):
 class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     form = EnterpriseAdminForm
     list_display = [
-        "name", "nib", "regency_name", "district_name", "sector_code", "size_class", "formal", "is_active",
-        "page_link",
+        "name", "nib", "regency_name", "district_name", "sector_code", "size_class", "tier_column", "formal",
+        "is_active", "page_link",
     ]
     list_select_related = ["regency", "district", "sector"]
     list_filter = [
@@ -238,6 +240,8 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
         admin_filters.SectionFilter,
         admin_filters.DivisionFilter,
         admin_filters.SizeClassFilter,
+        admin_filters.ClassStatusFilter,
+        admin_filters.CriteriaDisagreeFilter,
         admin_filters.FormalFilter,
         admin_filters.ActiveFilter,
     ]
@@ -245,13 +249,19 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
     autocomplete_fields = ["owner", "regency", "district", "sector"]
-    readonly_fields = ["size_class", "is_formal", "page_link", "created_at", "updated_at"]
+    readonly_fields = [
+        "size_class", "tier_column", "formal_step", "class_status", "class_reason", "class_since_wib",
+        "class_rule_set", "criteria_disagree", "is_formal", "page_link", "created_at", "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "owner", "legal_form", "founded_year", "is_active"]}),
         (_("Identitas usaha"), {"fields": ["nib", "npwp", "is_formal"]}),
         (_("Lokasi"), {"fields": ["address", "regency", "district"]}),
         (_("Bidang usaha"), {"fields": ["sector", "kbli_code"]}),
-        (_("Kelas usaha"), {"fields": ["size_class"]}),
+        (_("Kelas usaha (dihitung otomatis)"), {"fields": [
+            "size_class", "tier_column", "formal_step", "class_status", "class_reason", "class_since_wib",
+            "class_rule_set", "criteria_disagree",
+        ]}),
         (_("Catatan sistem"), {"fields": ["page_link", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [YearlyReportInline, PermitInline]
@@ -272,6 +282,16 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("formal"), boolean=True)
     def formal(self, obj):
         return obj.is_formal
+
+    @admin.display(description=_("tingkat"))
+    def tier_column(self, obj):
+        if obj.tier is None:
+            return None
+        return format_html('<span title="{}">{}</span>', tier_meaning(obj.tier), obj.tier)
+
+    @admin.display(description=_("kelas sejak"))
+    def class_since_wib(self, obj):
+        return wib(obj.class_since)
 
     @admin.display(description=_("halaman UMKM"))
     def page_link(self, obj):
@@ -400,6 +420,17 @@ class PermitAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
             return queryset, False
         return queryset.filter(Q(number__iexact=term) | Q(enterprise__in=Enterprise.objects.search(term))), False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A permit or certificate moves the formalisation step: recompute the tier after commit.
+        moved_from = form.initial.get("enterprise") if change else None
+        services.graduation_enqueue([obj.enterprise_id, *([moved_from] if moved_from else [])])
+
+    def delete_model(self, request, obj):
+        enterprise_id = obj.enterprise_id
+        super().delete_model(request, obj)
+        services.graduation_enqueue([enterprise_id])
+
 
 # --- reference data -------------------------------------------------------------------------------
 
@@ -422,3 +453,345 @@ class SectorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     search_help_text = _("Cari dengan kode atau nama KBLI.")
     show_facets = admin.ShowFacets.NEVER
+
+
+# --- naik kelas: rule sets, runs and history ------------------------------------------------------
+
+
+def _rupiah_of(field_name: str):
+    """A read-only column showing one threshold of a rule set in rupiah (Rp2.000.000.000)."""
+
+    @admin.display(description=RuleSet._meta.get_field(field_name).verbose_name)
+    def show(self, obj):
+        return rupiah(getattr(obj, field_name))
+
+    return show
+
+
+GRADUATION_MEDIA_CSS = {"all": ["css/admin_graduation.css"]}
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    """Rule sets are data staff can read. A version that is or was active is read-only: history rests on it.
+    A new version is numbered by services.rule_set_create and starts inactive; the change page links to its
+    preview (registry:ruleset-preview) and its activation (registry:ruleset-activate)."""
+
+    list_display = ["version_label", "name", "legal_source", "omzet_limits", "capital_limits", "is_active",
+                    "activated_wib"]
+    list_display_links = ["version_label", "name"]
+    sortable_by = ()
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+
+    omzet_micro_rp = _rupiah_of("omzet_micro_max")
+    omzet_small_rp = _rupiah_of("omzet_small_max")
+    omzet_medium_rp = _rupiah_of("omzet_medium_max")
+    capital_micro_rp = _rupiah_of("capital_micro_max")
+    capital_small_rp = _rupiah_of("capital_small_max")
+    capital_medium_rp = _rupiah_of("capital_medium_max")
+
+    class Media:
+        css = GRADUATION_MEDIA_CSS
+
+    @staticmethod
+    def is_locked(obj) -> bool:
+        """Active now, or was: activated once, or classes, history rows or runs rest on it (version 1 came
+        active from a data migration without an activation time)."""
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_rests_history"):
+            obj._rests_history = (
+                obj.is_active
+                or obj.activated_at is not None
+                or GraduationEvent.objects.filter(rule_set=obj).exists()
+                or JobRun.objects.filter(rule_set=obj).exists()
+                or Enterprise.objects.filter(class_rule_set=obj).exists()
+            )
+        return obj._rests_history
+
+    @admin.display(description=_("versi"))
+    def version_label(self, obj):
+        return f"v{obj.version}" if obj.version else _("(otomatis)")
+
+    @admin.display(description=_("batas omzet mikro / kecil / menengah"))
+    def omzet_limits(self, obj):
+        return " / ".join(rupiah(getattr(obj, f"omzet_{c}_max")) for c in ("micro", "small", "medium"))
+
+    @admin.display(description=_("batas modal mikro / kecil / menengah"))
+    def capital_limits(self, obj):
+        return " / ".join(rupiah(getattr(obj, f"capital_{c}_max")) for c in ("micro", "small", "medium"))
+
+    @admin.display(description=_("diaktifkan (WIB)"))
+    def activated_wib(self, obj):
+        return wib(obj.activated_at)
+
+    @admin.display(description=_("dibuat (WIB)"))
+    def created_wib(self, obj):
+        return wib(obj.created_at)
+
+    @admin.display(description=_("keadaan"))
+    def state(self, obj):
+        if obj.is_active:
+            return _("Aktif: dipakai untuk menghitung kelas usaha")
+        if self.is_locked(obj):
+            return _("Pernah aktif: riwayat kelas bersandar padanya, tidak dapat diubah")
+        return _("Rancangan: belum pernah aktif; lihat pratinjau sebelum mengaktifkan")
+
+    def get_fieldsets(self, request, obj=None):
+        intro = ["name", "legal_source", "criterion"]
+        if obj is None or not self.is_locked(obj) and self.has_change_permission(request, obj):
+            omzet, capital = [f for f in services.RULE_SET_FIELDS if f.startswith("omzet")], [
+                f for f in services.RULE_SET_FIELDS if f.startswith("capital")
+            ]
+            if obj is not None:
+                intro = ["version_label", "state", *intro]
+                omzet, capital = [*omzet, "omzet_limits"], [*capital, "capital_limits"]
+            return [
+                (None, {"fields": intro, "description": _(
+                    "Nomor versi diberikan otomatis. Versi baru belum aktif: lihat pratinjau perubahannya, lalu "
+                    "aktifkan dari halaman versi itu."
+                )}),
+                (_("Batas omzet (hasil penjualan tahunan), paling banyak"), {"fields": omzet}),
+                (_("Batas modal usaha (di luar tanah dan bangunan), paling banyak"), {"fields": capital}),
+            ]
+        return [
+            (None, {"fields": ["version_label", "state", *intro, "is_active", "activated_wib", "created_wib"]}),
+            (_("Batas omzet (hasil penjualan tahunan), paling banyak"),
+             {"fields": ["omzet_micro_rp", "omzet_small_rp", "omzet_medium_rp"]}),
+            (_("Batas modal usaha (di luar tanah dan bangunan), paling banyak"),
+             {"fields": ["capital_micro_rp", "capital_small_rp", "capital_medium_rp"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["version_label", "state", "omzet_limits", "capital_limits", "is_active", "activated_wib",
+                "created_wib", "omzet_micro_rp", "omzet_small_rp", "omzet_medium_rp", "capital_micro_rp",
+                "capital_small_rp", "capital_medium_rp"]
+
+    def get_changeform_initial_data(self, request):
+        # A new version starts from the active one: staff change only what the new rule changes.
+        active = RuleSet.objects.active().first()
+        initial = super().get_changeform_initial_data(request)
+        if active is not None:
+            for name in ("legal_source", "criterion", *services.RULE_SET_FIELDS):
+                initial.setdefault(name, getattr(active, name))
+        return initial
+
+    def has_change_permission(self, request, obj=None):
+        return not self.is_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.is_locked(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # Numbered by the service (the next version, under a lock), never by the form.
+        created = services.rule_set_create(
+            name=obj.name, legal_source=obj.legal_source, criterion=obj.criterion,
+            **{name: getattr(obj, name) for name in services.RULE_SET_FIELDS},
+        )
+        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
+        obj._state.adding, obj._state.db = False, created._state.db
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """"Proses latar": recompute runs with a live progress bar. Runs are started with the "Hitung ulang naik
+    kelas" button (registry:graduation-start, permission registry.add_jobrun), never edited by hand."""
+
+    list_display = ["run_label", "status_label", "scope_label", "progress", "changed_label", "started_wib",
+                    "finished_wib", "starter", "error_label"]
+    list_filter = ["status"]
+    sortable_by = ()
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["progress_panel"]}),
+        (_("Rincian"), {"fields": ["scope_label", "rule_set", "chunks", "starter", "created_wib", "started_wib"]}),
+    ]
+
+    class Media:
+        css = GRADUATION_MEDIA_CSS
+        js = ["js/job_progress.js"]
+
+    def get_queryset(self, request):
+        # The regency's name for the scope column, in the same query (scope is a code, not a foreign key).
+        names = Region.objects.filter(pk=models.OuterRef("scope")).values("name")[:1]
+        return super().get_queryset(request).select_related("started_by", "rule_set").annotate(
+            scope_name=models.Subquery(names)
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        can_start = request.user.has_perm("registry.add_jobrun")
+        context = {
+            "can_start": can_start,
+            "regencies": Region.objects.regencies().order_by("name").values_list("code", "name") if can_start else [],
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def _live(self, obj, field: str, value, **attrs) -> str:
+        """A value the progress script updates in place (static/js/job_progress.js)."""
+        extra = format_html_join("", ' {}="{}"', attrs.items())
+        return format_html('<span data-job="{}" data-field="{}"{}>{}</span>', obj.pk, field, extra, value)
+
+    @admin.display(description=_("proses"))
+    def run_label(self, obj):
+        return f"#{obj.pk}"
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj):
+        return self._live(obj, "status_label", obj.get_status_display(), **{"data-status": obj.status})
+
+    @admin.display(description=_("cakupan"))
+    def scope_label(self, obj):
+        if not obj.scope:
+            return _("Seluruh provinsi")
+        return f"{getattr(obj, 'scope_name', None) or obj.scope} ({obj.scope})"
+
+    def _bar(self, obj, data: dict) -> str:
+        return format_html(
+            '<progress data-job="{id}" data-field="bar" max="100" value="{p}">{p}%</progress> '
+            '<span data-job="{id}" data-field="percent">{p}</span>% · '
+            '<span data-job="{id}" data-field="done_label">{done}</span> / '
+            '<span data-job="{id}" data-field="total_label">{total}</span> {unit}',
+            id=obj.pk, p=data["percent"], done=data["done_label"], total=data["total_label"], unit=_("UMKM"),
+        )
+
+    @admin.display(description=_("kemajuan"))
+    def progress(self, obj):
+        data = job_progress_data(obj)
+        return format_html(
+            '<div class="job-progress" data-job="{}" data-progress-url="{}" data-final="{}">{}</div>',
+            obj.pk, reverse("registry:jobrun-progress", args=[obj.pk]), int(data["final"]), self._bar(obj, data),
+        )
+
+    @admin.display(description=_("kemajuan"))
+    def progress_panel(self, obj):
+        """The job page: status, bar, counts and error, updated every second while the run goes."""
+        data = job_progress_data(obj)
+        return format_html(
+            '<div class="job-progress job-panel" data-job="{id}" data-progress-url="{url}" data-final="{final}">'
+            '<p class="job-status">{status}</p><p>{bar}</p>'
+            '<p>{changed_title}: {changed} · {finished_title}: {finished}</p>'
+            '<p class="errornote" data-job="{id}" data-field="error"{hidden}>{error}</p>'
+            '<p class="job-refresh"><a href="">{refresh}</a> <span class="help">{refresh_help}</span></p></div>',
+            id=obj.pk, url=reverse("registry:jobrun-progress", args=[obj.pk]), final=int(data["final"]),
+            status=self.status_label(obj), bar=self._bar(obj, data),
+            changed_title=_("UMKM berubah kelas atau tingkat"), changed=self.changed_label(obj),
+            finished_title=_("selesai pada"),
+            finished=self._live(obj, "finished_label", data["finished_label"] or "—"),
+            hidden="" if obj.error else " hidden", error=obj.error,
+            refresh=_("Muat ulang halaman"),
+            refresh_help=_("Kemajuan diperbarui otomatis setiap detik bila JavaScript aktif."),
+        )
+
+    @admin.display(description=_("dimulai oleh"))
+    def starter(self, obj):
+        if obj.started_by is None:
+            return _("sistem (jadwal)")
+        return obj.started_by.get_full_name() or obj.started_by.get_username()
+
+    @admin.display(description=_("berubah"))
+    def changed_label(self, obj):
+        return self._live(obj, "changed_label", number_id(obj.changed))
+
+    @admin.display(description=_("bagian (kabupaten/kota) selesai"))
+    def chunks(self, obj):
+        return f"{number_id(obj.chunks_done)} / {number_id(obj.chunks_total)}"
+
+    @admin.display(description=_("dibuat (WIB)"))
+    def created_wib(self, obj):
+        return wib(obj.created_at)
+
+    @admin.display(description=_("mulai (WIB)"))
+    def started_wib(self, obj):
+        return wib(obj.started_at)
+
+    @admin.display(description=_("selesai (WIB)"))
+    def finished_wib(self, obj):
+        return self._live(obj, "finished_label", wib(obj.finished_at))
+
+    @admin.display(description=_("galat"))
+    def error_label(self, obj):
+        short = obj.error if len(obj.error) <= 80 else f"{obj.error[:80]}…"
+        return self._live(obj, "error", short, title=obj.error) if obj.error else None
+
+
+@admin.register(GraduationEvent)
+class GraduationEventAdmin(LargeListAdminMixin, admin.ModelAdmin):
+    """The append-only class history: readable by staff, never added to, changed or deleted by hand."""
+
+    list_display = ["created_wib", "enterprise_link", "class_move", "tier_move", "direction", "status", "reason",
+                    "year", "omzet_rp", "rule_set_version"]
+    list_select_related = ["enterprise", "rule_set"]
+    list_filter = ["direction", "status", "rule_set"]
+    ordering = ["-id"]  # follows the time order and walks the primary key (there is no index on created_at)
+    search_fields = ["enterprise__name"]
+    search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
+    fieldsets = [
+        (None, {"fields": ["enterprise_link", "created_wib", "direction", "class_move", "tier_move", "status",
+                           "reason"]}),
+        (_("Data yang dipakai"), {"fields": ["basis", "year", "omzet_rp", "capital_rp", "rule_set", "job_run"]}),
+    ]
+
+    class Media:
+        css = GRADUATION_MEDIA_CSS
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
+
+    @admin.display(description=_("waktu (WIB)"))
+    def created_wib(self, obj):
+        return wib(obj.created_at)
+
+    @admin.display(description=_("UMKM"))
+    def enterprise_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.enterprise.get_absolute_url(), obj.enterprise.name)
+
+    @admin.display(description=_("kelas (dari → ke)"))
+    def class_move(self, obj):
+        return f"{class_label(obj.from_class)} → {class_label(obj.to_class)}"
+
+    @admin.display(description=_("tingkat (dari → ke)"))
+    def tier_move(self, obj):
+        return format_html(
+            '<span title="{} → {}">{} → {}</span>', tier_meaning(obj.from_tier), tier_meaning(obj.to_tier),
+            obj.from_tier or "—", obj.to_tier or "—",
+        )
+
+    @admin.display(description=_("omzet"))
+    def omzet_rp(self, obj):
+        return rupiah(obj.omzet)
+
+    @admin.display(description=_("modal usaha"))
+    def capital_rp(self, obj):
+        return rupiah(obj.capital)
+
+    @admin.display(description=_("aturan"))
+    def rule_set_version(self, obj):
+        return f"v{obj.rule_set.version}"

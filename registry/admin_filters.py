@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region, Sector, SectorLevel, SizeClass
+from .models import ClassStatus, Region, Sector, SectorLevel, SizeClass
 
 NONE = "none"
 
@@ -133,6 +133,23 @@ class SizeClassFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClassStatusFilter(admin.SimpleListFilter):
+    """Terkonfirmasi / sementara / perlu verifikasi; "perlu verifikasi" walks a partial index."""
+
+    title = _("status kelas")
+    parameter_name = "class_status"
+
+    def lookups(self, request, model_admin):
+        return [*ClassStatus.choices, (NONE, _("Belum dihitung"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == NONE:
+            return queryset.filter(class_status__isnull=True)
+        if self.value():
+            return queryset.filter(class_status=self.value())
+        return queryset
+
+
 class YesNoFilter(admin.SimpleListFilter):
     field_name = ""
 
@@ -155,3 +172,11 @@ class ActiveFilter(YesNoFilter):
     title = _("aktif")
     parameter_name = "active"
     field_name = "is_active"
+
+
+class CriteriaDisagreeFilter(YesNoFilter):
+    """Enterprises whose class by sales differs from their class by capital (a partial index holds the "Ya")."""
+
+    title = _("kriteria berbeda (omzet vs modal)")
+    parameter_name = "criteria_disagree"
+    field_name = "criteria_disagree"

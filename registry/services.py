@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import graduation, identity
-from .models import Enterprise, JobChunk, JobRun, JobStatus, Owner, Region, RuleSet, YearlyReport
+from .models import (
+    COMPUTED_ENTERPRISE_FIELDS,
+    Enterprise,
+    JobChunk,
+    JobRun,
+    JobStatus,
+    Owner,
+    Region,
+    RuleSet,
+    YearlyReport,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +51,22 @@ def owner_upsert(*, name: str, nik: str | None = None, sex: str = "", phone: str
     return owner
 
 
+# An update writes what people edit, never the engine's columns: a form loaded before a recompute must not
+# put the old class back (the next run would then record the same move a second time).
+EDITABLE_ENTERPRISE_FIELDS = [
+    field.name for field in Enterprise._meta.concrete_fields
+    if not field.primary_key and not field.generated and field.name not in COMPUTED_ENTERPRISE_FIELDS
+]
+
+
 def _save_enterprise(enterprise: Enterprise) -> Enterprise:
     enterprise.full_clean()
     try:
         with transaction.atomic():
-            enterprise.save()
+            if enterprise._state.adding:
+                enterprise.save()
+            else:
+                enterprise.save(update_fields=EDITABLE_ENTERPRISE_FIELDS)
     except IntegrityError as exc:
         # A concurrent writer took the same NIB between full_clean() and save().
         if "registry_enterprise_nib_unique" in str(exc):
@@ -139,8 +161,12 @@ def rule_set_activate(*, rule_set: RuleSet, user=None) -> JobRun:
 
 
 @transaction.atomic
-def graduation_start(*, regency: str = "", user=None) -> JobRun:
-    """Record a recompute job and hand it to the worker after commit."""
+def graduation_start(*, regency: str = "", user=None, enqueue: bool = True) -> JobRun:
+    """Record a recompute job and hand it to the worker after commit.
+
+    enqueue=False: the caller runs the job itself through graduation_run and graduation_chunk, the code
+    path the worker uses (`recompute_graduation --sync`).
+    """
     if regency and not Region.objects.regencies().filter(pk=regency).exists():
         raise ValidationError({"regency": [_("Kabupaten/kota %(code)s tidak dikenal.") % {"code": regency}]})
     job = JobRun.objects.create(
@@ -150,20 +176,33 @@ def graduation_start(*, regency: str = "", user=None) -> JobRun:
     def send():
         from .tasks import graduation_run_task
 
-        graduation_run_task.delay(job.pk)
+        try:
+            graduation_run_task.delay(job.pk)
+        except Exception as exc:  # Redis down: say so on the job instead of failing the request
+            logger.warning("Antrean tidak tersedia; proses %s tidak dapat dimulai", job.pk, exc_info=True)
+            graduation_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
 
-    transaction.on_commit(send)
+    if enqueue:
+        transaction.on_commit(send)
     return job
+
+
+# A running job with no chunk finished for this long has lost its worker (killed, or its message lost):
+# the next run marks it failed, so that it does not show "berjalan" for ever. Far above the minute or so
+# the largest regency (Kota Medan) takes, also while it waits for an overlapping run's lock.
+STALE_AFTER = timedelta(minutes=30)
 
 
 def graduation_run(*, job: JobRun) -> list[str]:
     """Claim a queued job and size it; returns the regencies (chunks) to recompute, [] if already claimed."""
     with transaction.atomic():
+        now = timezone.now()
         claimed = JobRun.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=timezone.now()
+            status=JobStatus.RUNNING, started_at=now
         )
         if not claimed:
             return []
+        _graduation_fail_stale(now=now, replaced_by=job)
         enterprises = Enterprise.objects.all()
         if job.scope:
             enterprises = enterprises.filter(regency_id=job.scope)
@@ -172,6 +211,24 @@ def graduation_run(*, job: JobRun) -> list[str]:
         regencies = [job.scope] if job.scope else list(Region.objects.regencies().values_list("pk", flat=True))
         JobRun.objects.filter(pk=job.pk).update(total=sum(sizes.values()), chunks_total=len(regencies))
     return regencies
+
+
+def _graduation_fail_stale(*, now, replaced_by: JobRun) -> int:
+    cutoff = now - STALE_AFTER
+    last_chunk = JobChunk.objects.filter(job_run=OuterRef("pk")).order_by("-finished_at").values("finished_at")[:1]
+    stale = (
+        JobRun.objects.filter(kind=replaced_by.kind, status=JobStatus.RUNNING, started_at__lt=cutoff)
+        .exclude(pk=replaced_by.pk)
+        .annotate(last_chunk=Subquery(last_chunk))
+        .filter(Q(last_chunk__isnull=True) | Q(last_chunk__lt=cutoff))
+    )
+    error = _(
+        "Terhenti: tidak ada bagian yang selesai selama lebih dari %(minutes)d menit (worker mati atau pesannya "
+        "hilang); digantikan oleh proses #%(job)d."
+    ) % {"minutes": STALE_AFTER.total_seconds() // 60, "job": replaced_by.pk}
+    return JobRun.objects.filter(pk__in=stale.values("pk")).update(
+        status=JobStatus.FAILED, error=error, finished_at=now
+    )
 
 
 def graduation_chunk(*, job_id: int, regency: str) -> None:

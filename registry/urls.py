@@ -4,6 +4,11 @@ from . import views
 
 app_name = "registry"
 
+# Staff only: every view checks sign-in (login redirect) and a permission (403); see tests/test_url_guards.py.
 urlpatterns = [
     path("umkm/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("aturan-kelas/<int:pk>/pratinjau/", views.rule_set_preview, name="ruleset-preview"),
+    path("aturan-kelas/<int:pk>/aktifkan/", views.rule_set_activate, name="ruleset-activate"),
+    path("naik-kelas/hitung-ulang/", views.graduation_start, name="graduation-start"),
+    path("proses/<int:pk>/kemajuan/", views.job_progress, name="jobrun-progress"),
 ]

@@ -15,7 +15,11 @@ _REGISTRY_MODELS = ["enterprise", "owner", "yearlyreport", "permit"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     STAFF: [f"registry.{action}_{model}" for model in _REGISTRY_MODELS for action in ("view", "add", "change")]
-    + ["registry.view_region", "registry.view_sector"],
+    + ["registry.view_region", "registry.view_sector"]
+    # Naik kelas: read the rules and the history; draft and activate a rule set (change_ruleset);
+    # start a recompute (add_jobrun). History is append-only: no add/change/delete on graduationevent.
+    + ["registry.view_ruleset", "registry.add_ruleset", "registry.change_ruleset"]
+    + ["registry.view_jobrun", "registry.add_jobrun", "registry.view_graduationevent"],
     PII_VIEWER: ["registry.view_owner_nik"],
     PLUT_CONSULTANT: [
         "registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit",

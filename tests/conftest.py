@@ -21,6 +21,11 @@ def _celery_in_process(request):
 
     eager = request.node.get_closest_marker("integration") is None
     app.conf.task_always_eager, app.conf.task_eager_propagates = eager, eager
+    if not eager:
+        from tests.celery_worker import use_test_queue
+
+        request.getfixturevalue("django_db_setup")  # the queue is named after the test database
+        use_test_queue()
     yield
     app.conf.task_always_eager = app.conf.task_eager_propagates = False
 
@@ -57,10 +62,27 @@ def _reference_data_after_flush(request):
 
 
 @pytest.fixture
-def celery_worker_process(django_db_setup, tmp_path):
-    """Start a real Celery worker (solo pool) on the test database; use with django_db(transaction=True)."""
-    from tests.celery_worker import start_worker, stop_worker
+def celery_workers(django_db_setup, tmp_path):
+    """Start real Celery workers on the test database, as many as a test needs: `start(concurrency=2)` returns
+    the process (tests.celery_worker.kill_worker kills it). All are stopped, and the test queue emptied, at the
+    end. Use with django_db(transaction=True): a worker sees only committed rows."""
+    from tests.celery_worker import forget_test_queue, start_worker, stop_worker
 
-    proc = start_worker(tmp_path / "worker.log")
-    yield proc
-    stop_worker(proc)
+    started = []
+
+    def start(*, concurrency: int = 1):
+        number = len(started) + 1
+        proc = start_worker(tmp_path / f"worker{number}.log", name=f"w{number}", concurrency=concurrency)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        stop_worker(proc)
+    forget_test_queue()
+
+
+@pytest.fixture
+def celery_worker_process(celery_workers):
+    """One real Celery worker (solo pool) on the test database; use with django_db(transaction=True)."""
+    return celery_workers()

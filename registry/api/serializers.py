@@ -20,7 +20,10 @@ from rest_framework import serializers
 
 from registry import identity, services
 from registry.models import (
+    ClassStatus,
     Enterprise,
+    GraduationEvent,
+    JobRun,
     Owner,
     Permit,
     Region,
@@ -28,6 +31,7 @@ from registry.models import (
     Sector,
     SectorLevel,
     Sex,
+    SizeClass,
     YearlyReport,
 )
 from sumut_umkm.api import CleanModelSerializer, as_drf_validation_error
@@ -104,6 +108,10 @@ class NpwpField(serializers.ReadOnlyField):
         return value
 
 
+# Computed by the graduation engine (registry/graduation.py); read-only everywhere.
+GRADUATION_FIELDS = ("tier", "formal_step", "class_status", "class_reason", "class_since", "criteria_disagree")
+
+
 class EnterpriseSerializer(serializers.ModelSerializer):
     # One row of the list; EnterpriseDetailSerializer adds the yearly figures and permits.
 
@@ -117,16 +125,16 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Enterprise
         fields = [
-            "id", "url", "name", "nib", "npwp", "is_formal", "size_class", "is_active", "legal_form",
-            "regency", "district", "address", "sector", "kbli_code", "founded_year", "owner",
+            "id", "url", "name", "nib", "npwp", "is_formal", "size_class", *GRADUATION_FIELDS, "is_active",
+            "legal_form", "regency", "district", "address", "sector", "kbli_code", "founded_year", "owner",
             "created_at", "updated_at",
         ]
         read_only_fields = fields
 
     # Columns one list page loads: never the owner's NIK hash or ciphertext.
     LIST_COLUMNS = [
-        "id", "name", "nib", "npwp", "is_formal", "size_class", "is_active", "legal_form", "address",
-        "kbli_code", "founded_year", "created_at", "updated_at",
+        "id", "name", "nib", "npwp", "is_formal", "size_class", *GRADUATION_FIELDS, "is_active", "legal_form",
+        "address", "kbli_code", "founded_year", "created_at", "updated_at",
         "regency__code", "regency__name", "district__code", "district__name",
         "sector__version", "sector__code", "sector__name",
         *(f"owner__{name}" for name in OwnerBriefSerializer.Meta.fields),
@@ -139,6 +147,53 @@ class EnterpriseDetailSerializer(EnterpriseSerializer):
 
     class Meta(EnterpriseSerializer.Meta):
         fields = [*EnterpriseSerializer.Meta.fields, "yearly_reports", "permits"]
+        read_only_fields = fields
+
+
+# --- naik kelas (graduation) ----------------------------------------------------------------------
+
+
+class ClassBeforeSerializer(serializers.Serializer):
+    # Named like the enterprise's own fields, so both share one size-class enum in the OpenAPI schema.
+    size_class = serializers.ChoiceField(source="from_class", choices=SizeClass.choices, allow_null=True)
+    tier = serializers.IntegerField(source="from_tier", allow_null=True)
+
+
+class ClassAfterSerializer(serializers.Serializer):
+    size_class = serializers.ChoiceField(source="to_class", choices=SizeClass.choices, allow_null=True)
+    tier = serializers.IntegerField(source="to_tier", allow_null=True)
+
+
+class GraduationEventSerializer(serializers.ModelSerializer):
+    # One change of class, tier or status, with the inputs and the rule-set version it was computed from.
+    before = ClassBeforeSerializer(source="*", read_only=True)
+    after = ClassAfterSerializer(source="*", read_only=True)
+    class_status = serializers.ChoiceField(source="status", choices=ClassStatus.choices, read_only=True)
+    rule_set_version = serializers.IntegerField(source="rule_set.version", read_only=True)
+    job_run = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = GraduationEvent
+        fields = [
+            "id", "created_at", "direction", "before", "after", "class_status", "basis", "year", "omzet",
+            "capital", "reason", "rule_set_version", "job_run",
+        ]
+        read_only_fields = fields
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    # A recompute job and its progress; `percent` is 100 once every chunk is done.
+    url = serializers.HyperlinkedIdentityField(view_name="registry-api:jobrun-detail")
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text=_("Kemajuan 0-100."))
+    rule_set_version = serializers.IntegerField(source="rule_set.version", read_only=True, allow_null=True)
+
+    class Meta:
+        model = JobRun
+        fields = [
+            "id", "url", "kind", "status", "status_label", "scope", "rule_set_version", "total", "done", "changed",
+            "percent", "chunks_total", "chunks_done", "created_at", "started_at", "finished_at", "error",
+        ]
         read_only_fields = fields
 
 

@@ -10,5 +10,6 @@ router.include_format_suffixes = False
 router.register("regions", views.RegionViewSet)
 router.register("sectors", views.SectorViewSet)
 router.register("enterprises", views.EnterpriseViewSet)
+router.register("job-runs", views.JobRunViewSet)
 
 urlpatterns = router.urls

@@ -15,7 +15,7 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from registry.filtersets import EnterpriseFilterSet, RegionFilterSet, SectorFilterSet
-from registry.models import Enterprise, Permit, Region, Sector, YearlyReport
+from registry.models import Enterprise, GraduationEvent, JobRun, Permit, Region, Sector, YearlyReport
 from sumut_umkm.api import Cursor
 from sumut_umkm.permissions import IsStaff, ModelPermissions, require_perms
 
@@ -37,6 +37,14 @@ REGION_CODE = OpenApiParameter(
     "code", str, OpenApiParameter.PATH, description=_lazy("Kode Kemendagri wilayah, misalnya 12.71.")
 )
 SECTOR_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID sektor KBLI."))
+
+
+JOB_RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID proses."))
+
+
+class GraduationHistoryCursor(Cursor):
+    # Newest first by id: events of one run share created_at; (enterprise, -id) is indexed.
+    ordering = "-id"
 
 
 class RegionCursor(Cursor):
@@ -113,6 +121,8 @@ class EnterpriseViewSet(
             return queryset.only(*serializers.EnterpriseSerializer.LIST_COLUMNS)
         if self.action == "reports":
             return queryset
+        if self.action == "graduation_history":
+            return queryset.select_related(None).only("id")
         return queryset.prefetch_related(
             Prefetch("yearly_reports", queryset=YearlyReport.objects.order_by("-year")),
             Prefetch("permits", queryset=Permit.objects.order_by("kind", "-issued_on")),
@@ -163,3 +173,32 @@ class EnterpriseViewSet(
             serializers.YearlyReportSerializer(report).data,
             status=status.HTTP_200_OK if replacing else status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        summary=_lazy("Riwayat naik/turun kelas satu UMKM, terbaru lebih dulu (halaman kursor)"),
+        responses=serializers.GraduationEventSerializer(many=True),
+        parameters=[ENTERPRISE_ID],
+    )
+    @action(
+        detail=True, methods=["get"], url_path="graduation-history", filter_backends=[],
+        pagination_class=GraduationHistoryCursor,
+    )
+    def graduation_history(self, request, pk=None):
+        # Reading an enterprise (view_enterprise) includes reading how its class came about.
+        enterprise = self.get_object()
+        events = GraduationEvent.objects.filter(enterprise=enterprise).select_related("rule_set")
+        page = self.paginate_queryset(events)
+        serializer = serializers.GraduationEventSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_lazy("Daftar proses hitung ulang naik kelas, terbaru lebih dulu")),
+    retrieve=extend_schema(summary=_lazy("Satu proses hitung ulang dengan kemajuannya"), parameters=[JOB_RUN_ID]),
+)
+class JobRunViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    # Read-only: a run is started from the admin, the command or the nightly schedule, never through the API.
+    queryset = JobRun.objects.select_related("rule_set")
+    serializer_class = serializers.JobRunSerializer
+    filter_backends = []
+    lookup_value_regex = r"[0-9]+"

@@ -1,6 +1,7 @@
 """Rule set v1: PP 7/2021 Pasal 35 size classes, and the SQL helper the graduation reasons use."""
 
 from django.db import migrations
+from django.utils import timezone
 
 
 
@@ -24,6 +25,7 @@ def load_pp7_2021(apps, schema_editor):
             "capital_small_max": 5_000_000_000,
             "capital_medium_max": 10_000_000_000,
             "is_active": True,
+            "activated_at": timezone.now(),
         },
     )
 

@@ -1,0 +1,173 @@
+"""Naik kelas at provincial scale (1,166,918 UMKM): the recompute against the physical limit, and the worker's memory.
+
+    make bench        # or: pytest -m benchmark -s -p no:cacheprovider tests/benchmarks
+
+Runs on the shared, committed provincial registry (provincial_registry in conftest.py) and leaves it as it
+found it: every enterprise classified by the engine, the table vacuumed. Untimed before each timed step:
+the computed class columns are reset (so that every row is really rewritten) and the table is vacuumed
+(so that no step pays for the dead rows of the one before).
+
+- recompute_s: a full provincial recompute through the project's own code path, the Celery task
+  graduation_run_task run synchronously (tasks eager: its 33 regency chunks run one after another here);
+- raw_update_s: the physical limit on the same rows, one plain UPDATE setting the size class from the
+  latest annual sales, with no tier, status, reason, history or job bookkeeping;
+- nochange_s: the same recompute again, when nothing changes (the nightly run on a quiet night).
+The last line printed is JSON. Goal on a 2-core machine: ratio ≤ 2.0, recompute ≤ 15 s, and a real
+`celery worker --pool=solo` running the job peaks below 300 MB RSS (the first test).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from registry import services
+from registry.models import Enterprise, GraduationEvent, JobChunk, JobRun, RuleSet
+from registry.tasks import graduation_run_task
+
+pytestmark = pytest.mark.benchmark
+
+GOAL = {"ratio": 2.0, "recompute_s": 15.0, "worker_peak_rss_mb": 300}
+
+RESET_SQL = """
+UPDATE registry_enterprise SET size_class = NULL, tier = NULL, class_status = NULL, formal_step = 0,
+    criteria_disagree = FALSE, class_reason = '', class_since = NULL, class_rule_set_id = NULL
+"""
+
+# The physical limit: one statement, the class from the latest annual sales before this year.
+RAW_UPDATE_SQL = """
+UPDATE registry_enterprise e SET size_class = CASE
+        WHEN l.omzet <= %(micro)s THEN 'mikro' WHEN l.omzet <= %(small)s THEN 'kecil'
+        WHEN l.omzet <= %(medium)s THEN 'menengah' ELSE 'besar' END
+FROM (
+    SELECT DISTINCT ON (r.enterprise_id) r.enterprise_id, r.omzet FROM registry_yearlyreport r
+    WHERE r.omzet IS NOT NULL AND r.year < %(current_year)s
+    ORDER BY r.enterprise_id, r.year DESC
+) l
+WHERE e.id = l.enterprise_id
+"""
+
+
+def _execute(sql: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _fresh_start() -> None:
+    """Forget every computed class, then vacuum: the next step rewrites every row on a clean table."""
+    _execute(RESET_SQL)
+    _execute("VACUUM (ANALYZE) registry_enterprise")
+
+
+def _timed(step) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = step()
+    return time.perf_counter() - started, result
+
+
+def _recompute_job() -> JobRun:
+    job = services.graduation_start(enqueue=False)
+    graduation_run_task.apply(args=[job.pk]).get()  # eager: the fan-out runs every chunk in this process
+    job.refresh_from_db()
+    return job
+
+
+def _slowest_chunks(job: JobRun, n: int = 3) -> list[tuple[str, float]]:
+    finished = list(JobChunk.objects.filter(job_run=job).order_by("finished_at").values_list("key", "finished_at"))
+    previous = job.started_at
+    durations = []
+    for key, at in finished:
+        durations.append((key, round((at - previous).total_seconds(), 2)))
+        previous = at
+    return sorted(durations, key=lambda item: -item[1])[:n]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("VmHWM missing from /proc/<pid>/status")
+
+
+@pytest.mark.integration  # a real worker: tasks go through Redis, not eager
+def test_a_real_worker_recomputes_the_province_within_its_memory_budget(
+    provincial_registry, django_db_blocker, tmp_path
+):
+    from tests.celery_worker import forget_test_queue, start_worker, stop_worker
+
+    with django_db_blocker.unblock():
+        enterprises = Enterprise.objects.count()
+        _fresh_start()
+        worker = start_worker(tmp_path / "worker.log")
+        try:
+            idle_mb = _peak_rss_mb(worker.pid)
+            started = time.perf_counter()
+            job = services.graduation_start()
+            deadline = started + 600
+            while JobRun.objects.get(pk=job.pk).status not in ("selesai", "gagal") and time.perf_counter() < deadline:
+                time.sleep(0.2)
+            worker_s = time.perf_counter() - started
+            peak_mb = _peak_rss_mb(worker.pid)
+        finally:
+            stop_worker(worker)
+            forget_test_queue()
+        job.refresh_from_db()
+        _execute("VACUUM (ANALYZE) registry_enterprise")
+
+    assert (job.status, job.done, job.changed) == ("selesai", enterprises, enterprises)
+    print(f"\ncelery worker --pool=solo, provincial recompute of {enterprises:,} UMKM through Redis: {worker_s:.1f} s, "
+          f"peak RSS {peak_mb:.0f} MB (after start-up {idle_mb:.0f} MB)")
+    print(json.dumps({
+        "enterprises": enterprises,
+        "worker_recompute_s": round(worker_s, 2),
+        "worker_peak_rss_mb": round(peak_mb, 1),
+        "worker_startup_rss_mb": round(idle_mb, 1),
+        "goal": {"worker_peak_rss_mb": GOAL["worker_peak_rss_mb"]},
+    }))
+
+
+def test_a_provincial_recompute_is_timed_against_one_plain_update(provincial_registry, django_db_blocker):
+    with django_db_blocker.unblock():
+        rules = RuleSet.objects.active().get()
+        enterprises = Enterprise.objects.count()
+        events_before = GraduationEvent.objects.count()
+
+        _fresh_start()
+        raw_s, raw_rows = _timed(lambda: _execute(RAW_UPDATE_SQL, {
+            "micro": rules.omzet_micro_max, "small": rules.omzet_small_max, "medium": rules.omzet_medium_max,
+            "current_year": timezone.localdate().year,
+        }))
+
+        _fresh_start()
+        recompute_s, job = _timed(_recompute_job)
+        slowest = _slowest_chunks(job)
+        _execute("VACUUM (ANALYZE) registry_enterprise")
+        nochange_s, quiet = _timed(_recompute_job)
+        _execute("VACUUM (ANALYZE) registry_enterprise")
+
+        unclassified = Enterprise.objects.filter(class_rule_set__isnull=True).count()
+        new_events = GraduationEvent.objects.count() - events_before
+
+    assert (job.status, job.chunks_done, job.done, job.changed) == ("selesai", 33, enterprises, enterprises)
+    assert (quiet.status, quiet.done, quiet.changed) == ("selesai", enterprises, 0)
+    assert unclassified == 0
+    assert new_events == 0  # a first classification is a starting point, not a move
+    assert 0.9 * enterprises < raw_rows <= enterprises
+
+    print(f"\nnaik kelas, {enterprises:,} UMKM: recompute {recompute_s:.1f} s (slowest chunks {slowest}), "
+          f"plain UPDATE of size_class {raw_s:.1f} s on {raw_rows:,} rows, "
+          f"recompute without changes {nochange_s:.1f} s")
+    print(json.dumps({
+        "enterprises": enterprises,
+        "recompute_s": round(recompute_s, 2),
+        "raw_update_s": round(raw_s, 2),
+        "ratio": round(recompute_s / raw_s, 2),
+        "nochange_s": round(nochange_s, 2),
+        "goal": {"ratio": GOAL["ratio"], "recompute_s": GOAL["recompute_s"]},
+    }))
