@@ -24,16 +24,41 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
-from . import admin_filters, identity, services
+from . import admin_filters, exports, identity, services
 from .forms import EnterpriseAdminForm, OwnerAdminForm
-from .models import Enterprise, GraduationEvent, JobRun, Owner, Permit, Region, RuleSet, Sector, YearlyReport
+from .models import (
+    ColumnMapping,
+    DuplicateStatus,
+    Enterprise,
+    GraduationEvent,
+    JobRun,
+    JobStatus,
+    Owner,
+    Permit,
+    PossibleDuplicate,
+    Region,
+    RuleSet,
+    Sector,
+    YearlyReport,
+)
 from .paginators import LargeTablePaginator
 from .templatetags.rupiah import rupiah
-from .views import class_label, job_progress_data, number_id, tier_meaning, wib
+from .views import (
+    IMPORT_PERMS,
+    STARTER_KINDS,
+    class_label,
+    job_progress_data,
+    may_download_export,
+    number_id,
+    result_download_url,
+    tier_meaning,
+    wib,
+)
 
 # --- audit history (pghistory) ---------------------------------------------------------------------
 
@@ -597,13 +622,16 @@ class RuleSetAdmin(admin.ModelAdmin):
         obj._state.adding, obj._state.db = False, created._state.db
 
 
+JOB_KINDS = {"graduation": _("Naik kelas")}
+
+
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
     """"Proses latar": recompute runs with a live progress bar. Runs are started with the "Hitung ulang naik
     kelas" button (registry:graduation-start, permission registry.add_jobrun), never edited by hand."""
 
-    list_display = ["run_label", "status_label", "scope_label", "progress", "changed_label", "started_wib",
-                    "finished_wib", "starter", "error_label"]
+    list_display = ["run_label", "kind_label", "status_label", "scope_label", "progress", "changed_label",
+                    "started_wib", "finished_wib", "starter", "result_link", "error_label"]
     list_filter = ["status"]
     sortable_by = ()
     show_facets = admin.ShowFacets.NEVER
@@ -616,7 +644,35 @@ class JobRunAdmin(admin.ModelAdmin):
 
     class Media:
         css = GRADUATION_MEDIA_CSS
-        js = ["js/job_progress.js"]
+        js = ["js/job_progress.js", "js/job_download.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.kind == services.EXPORT_KIND:
+            return [
+                (None, {"fields": ["progress_panel"]}),
+                (_("Rincian"), {"fields": ["kind_label", "export_filters", "starter", "created_wib", "started_wib"]}),
+            ]
+        if obj is not None and obj.kind == services.IMPORT_KIND:
+            return [
+                (None, {"fields": ["progress_panel"]}),
+                (_("Rincian"), {"fields": ["kind_label", "import_file", "import_options", "scope_label", "starter",
+                                           "created_wib", "started_wib"]}),
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        # The starter of an export or import follows it on its page (the list stays closed to them).
+        return obj is not None and obj.kind in STARTER_KINDS and may_download_export(request.user, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        can_retry = (
+            obj is not None and obj.kind == services.IMPORT_KIND and obj.status == JobStatus.FAILED
+            and request.user.has_perms(IMPORT_PERMS)
+        )
+        return super().change_view(request, object_id, form_url, {"can_retry": can_retry, **(extra_context or {})})
 
     def get_queryset(self, request):
         # The regency's name for the scope column, in the same query (scope is a code, not a foreign key).
@@ -638,6 +694,7 @@ class JobRunAdmin(admin.ModelAdmin):
         can_start = request.user.has_perm("registry.add_jobrun")
         context = {
             "can_start": can_start,
+            "can_import": request.user.has_perms(IMPORT_PERMS),
             "regencies": Region.objects.regencies().order_by("name").values_list("code", "name") if can_start else [],
             **(extra_context or {}),
         }
@@ -651,6 +708,58 @@ class JobRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("proses"))
     def run_label(self, obj):
         return f"#{obj.pk}"
+
+    @admin.display(description=_("jenis"))
+    def kind_label(self, obj):
+        if obj.kind == services.EXPORT_KIND:
+            return _("Ekspor %(format)s") % {"format": str(obj.params.get("format", "")).upper()}
+        if obj.kind == services.IMPORT_KIND:
+            return _("Impor — uji coba, tidak disimpan") if self._dry_run(obj) else _("Impor")
+        return JOB_KINDS.get(obj.kind, obj.kind)
+
+    @staticmethod
+    def _dry_run(obj) -> bool:
+        return bool((obj.params.get("options") or {}).get("dry_run"))
+
+    @admin.display(description=_("berkas impor"))
+    def import_file(self, obj):
+        return obj.params.get("filename") or "—"
+
+    @admin.display(description=_("pilihan impor"))
+    def import_options(self, obj):
+        options = obj.params.get("options") or {}
+        lines = [_("Uji coba tanpa menyimpan") if options.get("dry_run") else _("Impor sungguhan (data disimpan)")]
+        if options.get("bps"):
+            lines.append(_("Kode wilayah tanpa titik dibaca sebagai kode BPS"))
+        if options.get("sheet"):
+            lines.append(_("Lembar: %(sheet)s") % {"sheet": options["sheet"]})
+        if options.get("mapping"):
+            lines.append(_("Pemetaan kolom: %(n)s kolom dipetakan petugas") % {"n": len(options["mapping"])})
+        if options.get("remember_mapping"):
+            lines.append(_("Pemetaan diingat untuk kabupaten/kota ini"))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description=_("filter ekspor"))
+    def export_filters(self, obj):
+        described = exports.describe_filters(obj.params.get("filters") or {})
+        if not described:
+            return _("Tanpa filter: seluruh UMKM")
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((capfirst(label), value) for label, value in described))
+
+    @admin.display(description=_("berkas"))
+    def result_link(self, obj):
+        """The finished export's file or import's rejection report; hidden while it runs and shown by
+        static/js/job_download.js."""
+        if obj.kind == services.EXPORT_KIND:
+            url = reverse("registry:export-download", args=[obj.pk])
+        elif obj.kind == services.IMPORT_KIND:
+            url = reverse("registry:import-report", args=[obj.pk])
+        else:
+            return None
+        return format_html(
+            '<a href="{}" data-job="{}" data-field="download_label" class="job-download"{}>{}</a>',
+            url, obj.pk, "" if result_download_url(obj) else " hidden", obj.result_name or url,
+        )
 
     @admin.display(description=_("status"))
     def status_label(self, obj):
@@ -679,6 +788,14 @@ class JobRunAdmin(admin.ModelAdmin):
             obj.pk, reverse("registry:jobrun-progress", args=[obj.pk]), int(data["final"]), self._bar(obj, data),
         )
 
+    def _outcome(self, obj):
+        """What a run produced: the classes it changed, an export's file, or an import's counts and report."""
+        if obj.kind == services.EXPORT_KIND:
+            return format_html("{}: {}", _("Berkas"), self.result_link(obj))
+        if obj.kind == services.IMPORT_KIND:
+            return self._import_outcome(obj)
+        return format_html("{}: {}", _("UMKM berubah kelas atau tingkat"), self.changed_label(obj))
+
     @admin.display(description=_("kemajuan"))
     def progress_panel(self, obj):
         """The job page: status, bar, counts and error, updated every second while the run goes."""
@@ -686,18 +803,35 @@ class JobRunAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="job-progress job-panel" data-job="{id}" data-progress-url="{url}" data-final="{final}">'
             '<p class="job-status">{status}</p><p>{bar}</p>'
-            '<p>{changed_title}: {changed} · {finished_title}: {finished}</p>'
+            '<p>{outcome} · {finished_title}: {finished}</p>'
             '<p class="errornote" data-job="{id}" data-field="error"{hidden}>{error}</p>'
             '<p class="job-refresh"><a href="">{refresh}</a> <span class="help">{refresh_help}</span></p></div>',
             id=obj.pk, url=reverse("registry:jobrun-progress", args=[obj.pk]), final=int(data["final"]),
             status=self.status_label(obj), bar=self._bar(obj, data),
-            changed_title=_("UMKM berubah kelas atau tingkat"), changed=self.changed_label(obj),
+            outcome=self._outcome(obj),
             finished_title=_("selesai pada"),
             finished=self._live(obj, "finished_label", data["finished_label"] or "—"),
             hidden="" if obj.error else " hidden", error=obj.error,
             refresh=_("Muat ulang halaman"),
             refresh_help=_("Kemajuan diperbarui otomatis setiap detik bila JavaScript aktif."),
         )
+
+    IMPORT_COUNT_LABELS = [
+        ("rows", _("Baris dibaca")), ("added", _("Ditambahkan")), ("updated", _("Diperbarui")),
+        ("unchanged", _("Tidak berubah")), ("rejected", _("Ditolak")), ("duplicates", _("Kemungkinan duplikat")),
+    ]
+
+    def _import_outcome(self, obj):
+        data = job_progress_data(obj)
+        counts = format_html_join(
+            " · ", '<span class="import-count">{}: <strong>{}</strong></span>',
+            ((label, self._live(obj, f"{key}_label", data[f"{key}_label"])) for key, label in self.IMPORT_COUNT_LABELS),
+        )
+        dry_run = (
+            format_html('<strong class="import-dry-run">{}</strong> ', _("Uji coba: tidak ada data yang disimpan."))
+            if self._dry_run(obj) else ""
+        )
+        return format_html("{}{} · {}: {}", dry_run, counts, _("Laporan penolakan"), self.result_link(obj))
 
     @admin.display(description=_("dimulai oleh"))
     def starter(self, obj):
@@ -795,3 +929,171 @@ class GraduationEventAdmin(LargeListAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("aturan"))
     def rule_set_version(self, obj):
         return f"v{obj.rule_set.version}"
+
+
+# --- imports: possible duplicates and remembered column mappings ---------------------------------------
+
+
+class DuplicateRegencyFilter(admin_filters.RegencyFilter):
+    def queryset(self, request, queryset):
+        return queryset.filter(enterprise__regency_id=self.value()) if self.value() else queryset
+
+
+class DuplicateDistrictFilter(admin_filters.DistrictFilter):
+    def queryset(self, request, queryset):
+        return queryset.filter(enterprise__district_id=self.value()) if self.value() else queryset
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(admin.ModelAdmin):
+    """Pairs of enterprises an import found alike (same owner NIK, same district, similar names), side by side
+    for staff to review. Nothing is merged here: staff merge by hand, then mark the pair as handled."""
+
+    list_display = ["found_wib", "first_name", "other_name", "district_name", "owner_nik", "similarity_percent",
+                    "status", "reviewer"]
+    list_select_related = ["enterprise__district", "enterprise__regency", "enterprise__owner", "other",
+                           "reviewed_by"]
+    list_filter = ["status", DuplicateRegencyFilter, DuplicateDistrictFilter]
+    ordering = ["-id"]  # walks the (status, -id) index with the status filter
+    sortable_by = ()
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    list_per_page = 50
+    actions = ["mark_distinct", "mark_merged", "mark_open"]
+    fields = ["first_pair", "other_pair", "similarity_percent", "status", "found_wib", "job_run", "reviewer",
+              "reviewed_wib"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The change permission allows the review actions only; the rows are never edited by hand.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("ditemukan (WIB)"))
+    def found_wib(self, obj):
+        return wib(obj.created_at)
+
+    @admin.display(description=_("ditinjau (WIB)"))
+    def reviewed_wib(self, obj):
+        return wib(obj.reviewed_at)
+
+    @admin.display(description=_("ditinjau oleh"))
+    def reviewer(self, obj):
+        return (obj.reviewed_by.get_full_name() or obj.reviewed_by.get_username()) if obj.reviewed_by else "—"
+
+    def _enterprise(self, enterprise):
+        return format_html('<a href="{}">{}</a>', enterprise.get_absolute_url(), enterprise.name)
+
+    @admin.display(description=_("UMKM"))
+    def first_name(self, obj):
+        return self._enterprise(obj.enterprise)
+
+    @admin.display(description=_("UMKM yang mirip"))
+    def other_name(self, obj):
+        return self._enterprise(obj.other)
+
+    @admin.display(description=_("kecamatan"))
+    def district_name(self, obj):
+        enterprise = obj.enterprise
+        district = enterprise.district.name if enterprise.district else "—"
+        return f"{district}, {enterprise.regency.name}"
+
+    @admin.display(description=_("NIK pemilik"))
+    def owner_nik(self, obj):
+        # Always masked here; the full NIK is on the owner's page for those allowed to see it.
+        owner = obj.enterprise.owner
+        return owner.nik_masked if owner and owner.nik_masked else "—"
+
+    @admin.display(description=_("kemiripan nama"))
+    def similarity_percent(self, obj):
+        return f"{round(obj.similarity * 100)}%"
+
+    def _pair(self, enterprise):
+        owner = enterprise.owner
+        return format_html(
+            '{} · NIB {} · {} · {}: {} ({})', self._enterprise(enterprise), enterprise.nib or "—",
+            enterprise.district.name if enterprise.district else "—", _("pemilik"),
+            owner.name if owner else "—", owner.nik_masked if owner and owner.nik_masked else "—",
+        )
+
+    @admin.display(description=_("UMKM"))
+    def first_pair(self, obj):
+        return self._pair(obj.enterprise)
+
+    @admin.display(description=_("UMKM yang mirip"))
+    def other_pair(self, obj):
+        return self._pair(obj.other)
+
+    def _review(self, request, queryset, status: str, done: str):
+        reviewed = queryset.exclude(status=status).update(
+            status=status, reviewed_by=request.user if status != DuplicateStatus.OPEN else None,
+            reviewed_at=timezone.now() if status != DuplicateStatus.OPEN else None,
+        )
+        self.message_user(request, done % {"n": reviewed})
+
+    @admin.action(description=_("Tandai bukan duplikat"), permissions=["change"])
+    def mark_distinct(self, request, queryset):
+        self._review(request, queryset, DuplicateStatus.DISTINCT, _("%(n)s pasangan ditandai bukan duplikat."))
+
+    @admin.action(description=_("Tandai sudah digabung petugas"), permissions=["change"])
+    def mark_merged(self, request, queryset):
+        self._review(request, queryset, DuplicateStatus.MERGED, _("%(n)s pasangan ditandai sudah ditangani."))
+
+    @admin.action(description=_("Kembalikan ke perlu ditinjau"), permissions=["change"])
+    def mark_open(self, request, queryset):
+        self._review(request, queryset, DuplicateStatus.OPEN, _("%(n)s pasangan dikembalikan ke perlu ditinjau."))
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    """Column mappings staff saved while importing, used again for the next file from the same regency with the
+    same header. They are made by the import only; staff may read and delete them."""
+
+    list_display = ["regency_label", "headers_label", "mapping_count", "updated_by", "updated_wib"]
+    list_select_related = ["regency", "updated_by"]
+    list_filter = [("regency", admin.RelatedOnlyFieldListFilter)]
+    show_facets = admin.ShowFacets.NEVER
+    fields = ["regency_label", "headers_label", "mapping_table", "updated_by", "updated_wib"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("kabupaten/kota"))
+    def regency_label(self, obj):
+        return obj.regency.name if obj.regency else _("Tingkat provinsi")
+
+    @admin.display(description=_("judul kolom berkas"))
+    def headers_label(self, obj):
+        text = ", ".join(obj.headers or [])
+        return text if len(text) <= 120 else f"{text[:120]}…"
+
+    @admin.display(description=_("kolom dipetakan"))
+    def mapping_count(self, obj):
+        return sum(1 for column in (obj.mapping or {}).values() if column)
+
+    @admin.display(description=_("pemetaan kolom"))
+    def mapping_table(self, obj):
+        from .importing.columns import COLUMN_LABELS, MONTHLY_TURNOVER
+
+        labels = {**COLUMN_LABELS, MONTHLY_TURNOVER: _("Omzet per bulan (disimpan ×12)")}
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", (
+                (header, labels.get(column, column) if column else _("diabaikan"))
+                for header, column in (obj.mapping or {}).items()
+            )),
+        )
+
+    @admin.display(description=_("diubah (WIB)"))
+    def updated_wib(self, obj):
+        return wib(obj.updated_at)

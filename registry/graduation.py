@@ -39,11 +39,29 @@ def _rank(expr: str) -> str:
     return _CLASS_RANK.format(c=expr)
 
 
+def _rp_short(amount: str) -> str:
+    """SQL for registry_rp_short(amount) (migration 0004: "Rp2,4 M", "Rp750 jt", "Rp950.000") in integer
+    arithmetic: the same text, about twenty times faster than its numeric to_char(), which dominated the
+    cost of writing a reason for every enterprise. Negative amounts (never valid) go to the function."""
+    tenths = {"M": f"({amount} + 50000000) / 100000000", "jt": f"({amount} + 50000) / 100000"}
+    short = {
+        unit: f"'Rp' || ({value} / 10)::text || CASE WHEN mod({value}, 10) <> 0 THEN ',' || mod({value}, 10)::text"
+        f" ELSE '' END || ' {unit}'"
+        for unit, value in tenths.items()
+    }
+    return (
+        f"CASE WHEN {amount} IS NULL THEN '-' WHEN {amount} < 0 THEN registry_rp_short({amount})"
+        f" WHEN {amount} >= 1000000000 THEN {short['M']} WHEN {amount} >= 1000000 THEN {short['jt']}"
+        f" WHEN {amount} >= 1000 THEN 'Rp' || ({amount} / 1000)::text || '.' || lpad(mod({amount}, 1000)::text, 3, '0')"
+        f" ELSE 'Rp' || {amount}::text END"
+    )
+
+
 def _limit(class_expr: str, row: str = "d") -> str:
-    """The upper limit of a class under the row's criterion (omzet or capital)."""
+    """The upper limit of a class under the row's criterion (omzet or capital), written short ("Rp2 M")."""
     by = {
-        prefix: f"CASE {class_expr} WHEN 'mikro' THEN rs.{prefix}_micro_max WHEN 'kecil' THEN rs.{prefix}_small_max"
-        f" ELSE rs.{prefix}_medium_max END"
+        prefix: f"CASE {class_expr} WHEN 'mikro' THEN rs.{prefix}_micro_rp WHEN 'kecil' THEN rs.{prefix}_small_rp"
+        f" ELSE rs.{prefix}_medium_rp END"
         for prefix in ("omzet", "capital")
     }
     return f"CASE WHEN {row}.basis = 'omzet' THEN {by['omzet']} ELSE {by['capital']} END"
@@ -51,84 +69,94 @@ def _limit(class_expr: str, row: str = "d") -> str:
 
 # The decision for every enterprise in scope, from inputs only (never from its stored class), so the
 # outcome is the same however often and in whatever order chunks run.
+#
+# Speed (see tests/benchmarks/test_graduation_benchmark.py): the cost of a chunk follows its size, not the
+# province's. The enterprises of the scope are read once and walked in id order; their reports and permits
+# are index look-ups in that order (the reports of neighbouring ids share pages). Each step ends in
+# OFFSET 0 so that PostgreSQL computes a row's class once instead of pasting the CASE into every use.
 DECIDE_SQL = f"""
-rs AS (SELECT * FROM registry_ruleset WHERE id = %(rule_set)s),
-scope AS (
-    SELECT e.id, e.regency_id, e.nib, e.size_class, e.tier, e.class_status, e.class_rule_set_id
-    FROM registry_enterprise e WHERE {{scope}}
-),
-sales AS (
-    SELECT r.enterprise_id, r.year, r.omzet, r.verified_at IS NOT NULL AS verified,
-           lead(r.year) OVER w AS prev_year, lead(r.omzet) OVER w AS prev_omzet,
-           row_number() OVER w AS rn
-    FROM registry_yearlyreport r JOIN scope s ON s.id = r.enterprise_id
-    WHERE r.omzet IS NOT NULL AND r.year < %(current_year)s
-    WINDOW w AS (PARTITION BY r.enterprise_id ORDER BY r.year DESC)
-),
-capital AS (
-    SELECT DISTINCT ON (r.enterprise_id) r.enterprise_id, r.year, r.capital, r.verified_at IS NOT NULL AS verified
-    FROM registry_yearlyreport r JOIN scope s ON s.id = r.enterprise_id
-    WHERE r.capital IS NOT NULL AND r.year < %(current_year)s
-    ORDER BY r.enterprise_id, r.year DESC
-),
-certified AS (
-    SELECT DISTINCT p.enterprise_id FROM registry_permit p JOIN scope s ON s.id = p.enterprise_id
-    WHERE p.kind = ANY(%(certificate_kinds)s) AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
+rs AS MATERIALIZED (
+    SELECT r.id, r.legal_source, r.omzet_micro_max, r.omzet_small_max, r.omzet_medium_max,
+           r.capital_micro_max, r.capital_small_max, r.capital_medium_max,
+           registry_rp_short(r.omzet_micro_max) AS omzet_micro_rp,
+           registry_rp_short(r.omzet_small_max) AS omzet_small_rp,
+           registry_rp_short(r.omzet_medium_max) AS omzet_medium_rp,
+           registry_rp_short(r.capital_micro_max) AS capital_micro_rp,
+           registry_rp_short(r.capital_small_max) AS capital_small_rp,
+           registry_rp_short(r.capital_medium_max) AS capital_medium_rp
+    FROM registry_ruleset r WHERE r.id = %(rule_set)s
 ),
 inputs AS (
-    SELECT s.id, s.regency_id, s.size_class AS old_class, s.tier AS old_tier, s.class_status AS old_status,
-           s.class_rule_set_id IS NOT NULL AS was_graded,
-           o.year AS sales_year, o.omzet, o.verified AS sales_verified,
+    SELECT e.id, e.regency_id, e.size_class AS old_class, e.tier AS old_tier, e.class_status AS old_status,
+           e.formal_step AS old_formal_step, e.criteria_disagree AS old_criteria_disagree,
+           e.class_reason AS old_reason, e.class_rule_set_id AS old_rule_set_id,
+           e.class_rule_set_id IS NOT NULL AS was_graded,
+           o.year AS sales_year, o.omzet, o.verified_at IS NOT NULL AS sales_verified,
+           -- last year's sales count only when they are of the year right before
            CASE WHEN o.prev_year = o.year - 1 THEN o.prev_omzet END AS prev_omzet,
-           c.year AS capital_year, c.capital, c.verified AS capital_verified,
-           CASE WHEN cert.enterprise_id IS NOT NULL THEN 2 WHEN s.nib IS NOT NULL THEN 1 ELSE 0 END AS formal_step,
-           {_classify("o.omzet", "omzet")} AS sales_class,
-           {_classify("CASE WHEN o.prev_year = o.year - 1 THEN o.prev_omzet END", "omzet")} AS prev_class,
-           {_classify("c.capital", "capital")} AS capital_class
-    FROM scope s
-    CROSS JOIN rs
-    LEFT JOIN sales o ON o.enterprise_id = s.id AND o.rn = 1
-    LEFT JOIN capital c ON c.enterprise_id = s.id
-    LEFT JOIN certified cert ON cert.enterprise_id = s.id
+           c.year AS capital_year, c.capital, c.verified_at IS NOT NULL AS capital_verified,
+           CASE WHEN EXISTS (
+                    SELECT FROM registry_permit p
+                    WHERE p.enterprise_id = e.id AND p.kind = ANY(%(certificate_kinds)s)
+                      AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
+                ) THEN 2
+                WHEN e.nib IS NOT NULL THEN 1 ELSE 0 END AS formal_step
+    FROM (SELECT e.* FROM registry_enterprise e WHERE {{scope}} ORDER BY e.id) e
+    -- the latest report with sales before this year, and the one before it
+    LEFT JOIN LATERAL (
+        SELECT r.year, r.omzet, r.verified_at, lead(r.year) OVER w AS prev_year, lead(r.omzet) OVER w AS prev_omzet
+        FROM registry_yearlyreport r
+        WHERE r.enterprise_id = e.id AND r.omzet IS NOT NULL AND r.year < %(current_year)s
+        WINDOW w AS (ORDER BY r.year DESC)
+        ORDER BY r.year DESC LIMIT 1
+    ) o ON TRUE
+    LEFT JOIN LATERAL (
+        SELECT r.year, r.capital, r.verified_at FROM registry_yearlyreport r
+        WHERE r.enterprise_id = e.id AND r.capital IS NOT NULL AND r.year < %(current_year)s
+        ORDER BY r.year DESC LIMIT 1
+    ) c ON TRUE
 ),
 classed AS (
     SELECT i.*,
-           COALESCE(i.sales_class, i.capital_class) AS new_class,
-           CASE WHEN i.sales_class IS NOT NULL THEN 'omzet' WHEN i.capital_class IS NOT NULL THEN 'modal' END AS basis,
-           (i.prev_class IS NOT NULL AND abs({_rank("i.sales_class")} - {_rank("i.prev_class")}) > 1) AS jumped,
-           (i.prev_omzet IS NOT NULL AND i.prev_omzet > 0
-               AND (i.omzet > 10 * i.prev_omzet OR i.omzet * 10 < i.prev_omzet)) AS swung
-    FROM inputs i
+           {_classify("i.omzet", "omzet")} AS sales_class,
+           {_classify("i.prev_omzet", "omzet")} AS prev_class,
+           {_classify("i.capital", "capital")} AS capital_class
+    FROM inputs i CROSS JOIN rs
+    OFFSET 0
+),
+based AS (
+    SELECT c.*,
+           COALESCE(c.sales_class, c.capital_class) AS new_class,
+           CASE WHEN c.sales_class IS NOT NULL THEN 'omzet' WHEN c.capital_class IS NOT NULL THEN 'modal' END AS basis,
+           (c.prev_class IS NOT NULL AND abs({_rank("c.sales_class")} - {_rank("c.prev_class")}) > 1) AS jumped,
+           (c.prev_omzet IS NOT NULL AND c.prev_omzet > 0
+               AND (c.omzet > 10 * c.prev_omzet OR c.omzet * 10 < c.prev_omzet)) AS swung
+    FROM classed c
+    OFFSET 0
 ),
 decided AS (
-    SELECT c.*,
-           CASE WHEN c.new_class IS NULL THEN NULL
-                ELSE {_rank("c.new_class")} * 3 + c.formal_step + 1 END AS new_tier,
+    SELECT b.*,
+           CASE WHEN b.new_class IS NULL THEN NULL
+                ELSE {_rank("b.new_class")} * 3 + b.formal_step + 1 END AS new_tier,
            CASE
-               WHEN c.basis IS NULL THEN NULL
-               WHEN c.basis = 'modal' THEN CASE WHEN c.capital_verified THEN 'terkonfirmasi' ELSE 'sementara' END
-               WHEN c.sales_verified THEN 'terkonfirmasi'
-               WHEN c.jumped OR c.swung THEN 'perlu_verifikasi'
-               WHEN c.prev_class = c.sales_class THEN 'terkonfirmasi'
+               WHEN b.basis IS NULL THEN NULL
+               WHEN b.basis = 'modal' THEN CASE WHEN b.capital_verified THEN 'terkonfirmasi' ELSE 'sementara' END
+               WHEN b.sales_verified THEN 'terkonfirmasi'
+               WHEN b.jumped OR b.swung THEN 'perlu_verifikasi'
+               WHEN b.prev_class = b.sales_class THEN 'terkonfirmasi'
                ELSE 'sementara'
            END AS new_status,
-           (c.sales_class IS NOT NULL AND c.capital_class IS NOT NULL AND c.sales_class <> c.capital_class)
+           (b.sales_class IS NOT NULL AND b.capital_class IS NOT NULL AND b.sales_class <> b.capital_class)
                AS criteria_disagree,
-           CASE WHEN c.basis = 'omzet' THEN c.sales_year ELSE c.capital_year END AS basis_year,
-           CASE WHEN c.basis = 'omzet' THEN c.omzet ELSE c.capital END AS basis_amount
-    FROM classed c
+           CASE WHEN b.basis = 'omzet' THEN b.sales_year ELSE b.capital_year END AS basis_year,
+           CASE WHEN b.basis = 'omzet' THEN b.omzet ELSE b.capital END AS basis_amount
+    FROM based b
+    OFFSET 0
 ),
 phrased AS (
     SELECT d.*,
         CASE d.basis WHEN 'omzet' THEN 'Omzet ' ELSE 'Modal usaha ' END
-            || d.basis_year || ' ' || registry_rp_short(d.basis_amount) || ' ' AS lead_in,
-        -- the limit that holds the class, from the inputs alone
-        CASE d.new_class
-            WHEN 'mikro' THEN 'tidak melebihi batas mikro ' || registry_rp_short({_limit("'mikro'")})
-            WHEN 'kecil' THEN 'melebihi batas mikro ' || registry_rp_short({_limit("'mikro'")})
-            WHEN 'menengah' THEN 'melebihi batas kecil ' || registry_rp_short({_limit("'kecil'")})
-            WHEN 'besar' THEN 'melebihi batas menengah ' || registry_rp_short({_limit("'menengah'")})
-        END AS class_phrase,
+            || d.basis_year || ' ' || ({_rp_short("d.basis_amount")}) || ' ' AS lead_in,
         ' (' || rs.legal_source || ')'
             || CASE d.new_status
                 WHEN 'perlu_verifikasi' THEN CASE WHEN d.jumped
@@ -139,41 +167,54 @@ phrased AS (
             || CASE d.formal_step WHEN 2 THEN '; memiliki izin produk/sertifikasi'
                                   WHEN 1 THEN '; memiliki NIB' ELSE '; belum memiliki NIB' END AS tail
     FROM decided d CROSS JOIN rs
+    OFFSET 0
 ),
 described AS (
     SELECT p.*,
         left(CASE WHEN p.new_class IS NULL THEN 'Belum ada data omzet maupun modal usaha'
-                  ELSE p.lead_in || p.class_phrase || p.tail END, 255) AS reason,
-        -- a history row names the limit the move crossed
-        CASE
-            WHEN p.new_class IS NULL THEN 'Data omzet dan modal usaha tidak ada lagi'
-            WHEN {_rank("p.new_class")} > {_rank("p.old_class")}
-                THEN p.lead_in || 'melebihi batas ' || p.old_class || ' '
-                     || registry_rp_short({_limit("p.old_class", "p")}) || p.tail
-            WHEN {_rank("p.new_class")} < {_rank("p.old_class")}
-                THEN p.lead_in || 'tidak melebihi batas ' || p.new_class || ' '
-                     || registry_rp_short({_limit("p.new_class", "p")}) || p.tail
-            ELSE p.lead_in || p.class_phrase || p.tail
-        END AS event_reason
+                  ELSE p.lead_in || CASE p.new_class  -- the limit that holds the class, from the inputs alone
+                      WHEN 'mikro' THEN 'tidak melebihi batas mikro ' || {_limit("'mikro'", "p")}
+                      WHEN 'kecil' THEN 'melebihi batas mikro ' || {_limit("'mikro'", "p")}
+                      WHEN 'menengah' THEN 'melebihi batas kecil ' || {_limit("'kecil'", "p")}
+                      WHEN 'besar' THEN 'melebihi batas menengah ' || {_limit("'menengah'", "p")}
+                  END || p.tail END, 255) AS reason
     FROM phrased p CROSS JOIN rs
 )
 """
 
+# A history row names the limit the move crossed; computed only for the rows that get one.
+EVENT_REASON = f"""CASE
+    WHEN c.new_class IS NULL THEN 'Data omzet dan modal usaha tidak ada lagi'
+    WHEN {_rank("c.new_class")} > {_rank("c.old_class")}
+        THEN c.lead_in || 'melebihi batas ' || c.old_class || ' ' || {_limit("c.old_class", "c")} || c.tail
+    WHEN {_rank("c.new_class")} < {_rank("c.old_class")}
+        THEN c.lead_in || 'tidak melebihi batas ' || c.new_class || ' ' || {_limit("c.new_class", "c")} || c.tail
+    ELSE c.reason
+END"""
+
+_OUTCOME = "d.new_class, d.new_tier, d.new_status, d.formal_step, d.criteria_disagree, d.reason, %(rule_set)s::bigint"
+
 RECOMPUTE_SQL = f"""
 WITH {DECIDE_SQL},
+outcome AS (
+    SELECT d.* FROM described d
+    WHERE (d.old_class, d.old_tier, d.old_status, d.old_formal_step, d.old_criteria_disagree, d.old_reason,
+           d.old_rule_set_id) IS DISTINCT FROM ({_OUTCOME})
+    OFFSET 0  -- only rows whose outcome changed are looked up for the update
+),
 changed AS (
     UPDATE registry_enterprise e SET
         size_class = d.new_class, tier = d.new_tier, class_status = d.new_status, formal_step = d.formal_step,
         criteria_disagree = d.criteria_disagree, class_reason = d.reason, class_rule_set_id = %(rule_set)s,
         class_since = CASE WHEN (e.size_class, e.tier) IS DISTINCT FROM (d.new_class, d.new_tier)
                            THEN %(now)s ELSE e.class_since END
-    FROM described d
+    FROM outcome d
+    -- compared again on the row itself: a row another transaction changed meanwhile is re-checked as it is now
     WHERE e.id = d.id
       AND (e.size_class, e.tier, e.class_status, e.formal_step, e.criteria_disagree, e.class_reason,
-           e.class_rule_set_id)
-          IS DISTINCT FROM (d.new_class, d.new_tier, d.new_status, d.formal_step, d.criteria_disagree, d.reason,
-                            %(rule_set)s::bigint)
-    RETURNING d.*
+           e.class_rule_set_id) IS DISTINCT FROM ({_OUTCOME})
+    RETURNING d.id, d.was_graded, d.old_class, d.new_class, d.old_tier, d.new_tier, d.old_status, d.new_status,
+              d.basis, d.basis_year, d.omzet, d.capital, d.lead_in, d.tail, d.reason
 ),
 history AS (
     INSERT INTO registry_graduationevent
@@ -186,14 +227,15 @@ history AS (
                 WHEN c.new_tier < c.old_tier THEN 'turun'
                 ELSE 'tetap' END,
            COALESCE(c.new_status, 'sementara'), COALESCE(c.basis, ''), c.basis_year, c.omzet, c.capital,
-           %(rule_set)s, left(c.event_reason, 255), %(job_run)s, %(now)s
-    FROM changed c
+           %(rule_set)s, left({EVENT_REASON}, 255), %(job_run)s, %(now)s
+    FROM changed c CROSS JOIN rs
     -- the engine's first classification of an enterprise is its starting point, not a move
     WHERE c.was_graded AND c.old_class IS NOT NULL
       AND (c.old_class, c.old_tier, c.old_status) IS DISTINCT FROM (c.new_class, c.new_tier, c.new_status)
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM scope), (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+SELECT (SELECT count(*) FROM registry_enterprise e WHERE {{scope}}),
+       (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
 """
 
 PREVIEW_SQL = f"""
@@ -203,6 +245,11 @@ FROM described d
 WHERE d.old_class IS DISTINCT FROM d.new_class
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
+
+# For the recompute statement only, and put back afterwards. Every join in it is an index look-up per
+# enterprise in id order; a hash or merge join would read the whole province (all enterprises or all
+# reports) for each regency chunk. work_mem: the sort of a large regency's enterprises stays in memory.
+_RECOMPUTE_SETTINGS = {"enable_hashjoin": "off", "enable_mergejoin": "off", "work_mem": "64MB"}
 
 
 @dataclass(frozen=True)
@@ -225,23 +272,31 @@ def _params(rule_set_id: int, job_run_id: int | None = None, **extra) -> dict:
     }
 
 
+def _recompute(cursor, scope: str, params: dict) -> ChunkResult:
+    names = list(_RECOMPUTE_SETTINGS)
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))
+    before = cursor.fetchone()
+    cursor.execute(
+        "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names), list(_RECOMPUTE_SETTINGS.values())
+    )
+    cursor.execute(RECOMPUTE_SQL.format(scope=scope), params)
+    result = ChunkResult(*cursor.fetchone())
+    cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in names), list(before))
+    return result
+
+
 def recompute_regency(*, regency: str, rule_set_id: int, job_run_id: int | None = None) -> ChunkResult:
     """Recompute one regency in one transaction, holding a lock so overlapping runs take turns."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.graduation'), hashtext(%s))", [regency])
-        cursor.execute(
-            RECOMPUTE_SQL.format(scope="e.regency_id = %(regency)s"),
-            _params(rule_set_id, job_run_id, regency=regency),
-        )
-        return ChunkResult(*cursor.fetchone())
+        return _recompute(cursor, "e.regency_id = %(regency)s", _params(rule_set_id, job_run_id, regency=regency))
 
 
 def recompute_enterprises(*, enterprise_ids: list[int], rule_set_id: int | None = None) -> ChunkResult:
     """Recompute a few enterprises, e.g. right after their figures or permits were saved."""
     rule_set_id = rule_set_id or active_rule_set_id()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(RECOMPUTE_SQL.format(scope="e.id = ANY(%(ids)s)"), _params(rule_set_id, ids=enterprise_ids))
-        return ChunkResult(*cursor.fetchone())
+        return _recompute(cursor, "e.id = ANY(%(ids)s)", _params(rule_set_id, ids=enterprise_ids))
 
 
 def preview(*, rule_set_id: int, regency: str | None = None) -> list[tuple[str, str | None, str | None, int]]:
@@ -262,5 +317,4 @@ def recompute_all(*, rule_set_id: int | None = None) -> ChunkResult:
     """The whole province in one statement (seed_demo, benchmarks); jobs go regency by regency instead."""
     rule_set_id = rule_set_id or active_rule_set_id()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(RECOMPUTE_SQL.format(scope="TRUE"), _params(rule_set_id))
-        return ChunkResult(*cursor.fetchone())
+        return _recompute(cursor, "TRUE", _params(rule_set_id))

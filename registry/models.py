@@ -551,7 +551,7 @@ class JobStatus(models.TextChoices):
 
 
 class JobRun(models.Model):
-    """One run of a long job (a graduation recompute), with progress as its chunks finish."""
+    """One run of a long job (a graduation recompute, an export), with progress as its chunks finish."""
 
     kind = models.CharField(_("jenis"), max_length=40, default="graduation")
     scope = models.CharField(_("cakupan"), max_length=20, blank=True, help_text=_("Kode wilayah, kosong = provinsi."))
@@ -572,6 +572,13 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai pada"), null=True, blank=True)
     error = models.TextField(_("galat"), blank=True)
+    # Generic inputs and output, so that a run can be repeated from what it stored (an export's filters and
+    # format; an import's options) and hand back a file (the export, an import's report).
+    params = models.JSONField(_("masukan"), default=dict, blank=True)
+    result_file = models.FileField(_("berkas hasil"), upload_to="jobs/", blank=True, max_length=255)
+    result_name = models.CharField(_("nama berkas hasil"), max_length=120, blank=True)
+    # What a finished run reports beside its file, e.g. an import's rows added/updated/unchanged/rejected.
+    summary = models.JSONField(_("ringkasan hasil"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("proses latar")
@@ -639,3 +646,90 @@ class GraduationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id}: {self.from_class} → {self.to_class}"
+
+
+# --- Imports --------------------------------------------------------------------------------------
+
+
+class ColumnMapping(models.Model):
+    """How staff mapped a regency's file headers to our import columns, remembered for its next file.
+
+    Keyed by the regency and the header signature (its normalised header texts); `mapping` holds
+    normalised header text → canonical column ("" = leave the column out), as registry.importing.columns
+    reads it."""
+
+    regency = models.ForeignKey(
+        Region, verbose_name=_("kabupaten/kota"), null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        limit_choices_to={"level": RegionLevel.REGENCY}, help_text=_("Kosong = berkas tingkat provinsi."),
+        db_index=False,  # the unique (regency, signature) constraint indexes it
+    )
+    signature = models.CharField(_("sidik judul kolom"), max_length=64)
+    headers = models.JSONField(_("judul kolom berkas"), default=list)
+    mapping = models.JSONField(_("pemetaan kolom"), default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("diubah oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pemetaan kolom impor")
+        verbose_name_plural = _("pemetaan kolom impor")
+        ordering = ["regency", "-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regency", "signature"], nulls_distinct=False, name="registry_columnmapping_unique",
+                violation_error_message=_("Pemetaan untuk judul kolom ini sudah ada."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regency_id or '12'} {self.signature[:8]}"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "terbuka", _("Perlu ditinjau")
+    DISTINCT = "berbeda", _("Bukan duplikat")
+    MERGED = "digabung", _("Sudah digabung petugas")
+
+
+class PossibleDuplicate(models.Model):
+    """Two enterprises of one owner (same NIK) in the same district with very similar names (pg_trgm
+    similarity ≥ 0.6), found by an import. Listed for staff to review; never merged automatically."""
+
+    # The pair's unique constraint indexes `enterprise` first; `other` keeps its own FK index.
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("UMKM"), on_delete=models.CASCADE, related_name="+", db_index=False,
+    )
+    other = models.ForeignKey(Enterprise, verbose_name=_("UMKM lain"), on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField(_("kemiripan nama"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN,
+    )
+    job_run = models.ForeignKey(
+        JobRun, verbose_name=_("ditemukan oleh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(_("ditemukan"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ditinjau oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("ditinjau"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kemungkinan duplikat")
+        verbose_name_plural = _("kemungkinan duplikat")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "other"], name="registry_possibleduplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(enterprise__lt=models.F("other")), name="registry_possibleduplicate_ordered",
+                violation_error_message=_("Pasangan disimpan dengan id UMKM terkecil lebih dulu."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="registry_possdup_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} ~ {self.other_id}"

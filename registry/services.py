@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import secrets
+import tempfile
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import graduation, identity
+from . import exports, graduation, identity
 from .models import (
     COMPUTED_ENTERPRISE_FIELDS,
     Enterprise,
@@ -254,3 +257,282 @@ def graduation_fail(*, job_id: int, error: str) -> None:
     JobRun.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
         status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
     )
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+EXPORT_KIND = "export"
+
+
+@transaction.atomic
+def export_start(*, filters: dict, fmt: str, user=None, enqueue: bool = True) -> JobRun:
+    """Record an export of the filtered enterprises and hand it to the worker after commit.
+
+    A wrong filter or format is refused here, with its reason, before any job exists.
+    """
+    if fmt not in exports.FORMATS:
+        raise ValidationError({"format": [_("Format ekspor “%(format)s” tidak dikenal; pilih csv atau xlsx.")
+                                          % {"format": fmt}]})
+    exports.enterprises_for_export(filters)
+    job = JobRun.objects.create(
+        kind=EXPORT_KIND, scope=filters.get("regency", ""), started_by=user,
+        params={"format": fmt, "filters": dict(filters)}, result_name=exports.export_filename(fmt),
+    )
+
+    def send():
+        from .tasks import export_run_task
+
+        try:
+            export_run_task.delay(job.pk)
+        except Exception as exc:  # Redis down: say so on the job instead of failing the request
+            logger.warning("Antrean tidak tersedia; ekspor %s tidak dapat dimulai", job.pk, exc_info=True)
+            export_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
+
+    if enqueue:
+        transaction.on_commit(send)
+    return job
+
+
+def export_run(*, job_id: int) -> None:
+    """Claim a queued export and write its file under MEDIA_ROOT/jobs/, counting rows as they go out.
+
+    A redelivered message finds the job claimed and does nothing, unless the worker that claimed it died
+    (no finish after STALE_AFTER): then this run takes it over and starts the file again.
+    """
+    now = timezone.now()
+    claimed = JobRun.objects.filter(
+        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER),
+        pk=job_id, kind=EXPORT_KIND,
+    ).update(status=JobStatus.RUNNING, started_at=now, done=0, error="")
+    if not claimed:
+        return
+    job = JobRun.objects.get(pk=job_id)
+    progress = exports.JobProgress(job_id)
+    try:
+        fmt = job.params.get("format", "")
+        queryset = exports.enterprises_for_export(job.params.get("filters") or {})
+        # One count per job (not per page): it sizes the progress bar.
+        JobRun.objects.filter(pk=job_id).update(total=queryset.count())
+        # On disk while it is written (constant memory); the file system storage then moves it into place.
+        with TemporaryUploadedFile(job.result_name, exports.FORMATS.get(fmt, ""), 0, "utf-8") as tmp:
+            rows = exports.write(queryset, fmt, tmp, progress)
+            tmp.flush()
+            tmp.seek(0)
+            # A name nobody can guess: the media folder is no way around the download view.
+            job.result_file.save(f"ekspor_{job_id}_{secrets.token_urlsafe(12)}.{fmt}", tmp, save=False)
+        JobRun.objects.filter(pk=job_id).update(
+            status=JobStatus.DONE, done=rows, total=rows, result_file=job.result_file.name, finished_at=timezone.now()
+        )
+    except Exception as exc:
+        logger.exception("Ekspor %s gagal", job_id)
+        if job.result_file:
+            job.result_file.delete(save=False)
+        reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else repr(exc)
+        export_fail(job_id=job_id, error=_("Ekspor gagal: %(reason)s") % {"reason": reason})
+    finally:
+        progress.close()
+
+
+def export_fail(*, job_id: int, error: str) -> None:
+    JobRun.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+# --- Imports ---------------------------------------------------------------------------------------
+
+IMPORT_KIND = "import"
+IMPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+# Graduation after an import: up to this many enterprises by id (tasks of GRADUATION_IDS_PER_TASK); more are
+# recomputed regency by regency, the whole province at once from GRADUATION_PROVINCE_FROM regencies on.
+GRADUATION_IDS_PER_TASK = 5_000
+GRADUATION_PROVINCE_FROM = 10
+
+
+@transaction.atomic
+def import_start(*, file, user=None, options: dict | None = None, filename: str = "", enqueue: bool = True) -> JobRun:
+    """Store an uploaded file under MEDIA_ROOT/imports/ and record an import job for the worker (after commit).
+
+    options: ImportOptions fields (dry_run, bps, sheet, header_row, mapping, remember_mapping, regency, year),
+    plus report_format ("xlsx", the default, or "csv") for the rejection report stored with the run.
+    """
+    from django.core.files.storage import default_storage
+
+    from .importing.pipeline import ImportOptions
+
+    options = dict(options or {})
+    report_fmt = options.pop("report_format", "xlsx")
+    filename = filename or getattr(file, "name", "") or "impor.csv"
+    suffix = f".{filename.rsplit('.', 1)[-1].lower()}" if "." in filename else ""
+    if suffix not in IMPORT_SUFFIXES:
+        raise ValidationError({"file": [_("Jenis berkas '%(name)s' tidak didukung; unggah .csv atau .xlsx.")
+                                        % {"name": filename}]})
+    if report_fmt not in ("csv", "xlsx"):
+        raise ValidationError({"report_format": [_("Format laporan harus csv atau xlsx.")]})
+    try:
+        import_options = ImportOptions(**options)
+    except TypeError as exc:
+        raise ValidationError({"options": [str(exc)]}) from exc
+    regency = import_options.regency
+    if regency and not Region.objects.regencies().filter(pk=regency).exists():
+        raise ValidationError({"regency": [_("Kabupaten/kota %(code)s tidak dikenal.") % {"code": regency}]})
+    # A name nobody can guess: the upload holds personal data (NIKs).
+    stored = default_storage.save(
+        f"imports/{timezone.localdate():%Y/%m}/{secrets.token_urlsafe(12)}{suffix}", file
+    )
+    job = JobRun.objects.create(
+        kind=IMPORT_KIND, scope=regency or "", started_by=user,
+        params={"file": stored, "filename": filename[:200], "options": import_options.as_params(),
+                "report_format": report_fmt},
+    )
+
+    def send():
+        from .tasks import import_run_task
+
+        try:
+            import_run_task.delay(job.pk)
+        except Exception as exc:  # Redis down: say so on the job instead of failing the request
+            logger.warning("Antrean tidak tersedia; impor %s tidak dapat dimulai", job.pk, exc_info=True)
+            import_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
+
+    if enqueue:
+        transaction.on_commit(send)
+    return job
+
+
+@transaction.atomic
+def import_retry(*, job: JobRun, user=None, enqueue: bool = True) -> JobRun:
+    """Run a stopped import again from its stored file: the batches it saved come out unchanged."""
+    retry = JobRun.objects.create(kind=IMPORT_KIND, scope=job.scope, started_by=user, params=dict(job.params))
+    if enqueue:
+        from .tasks import import_run_task
+
+        transaction.on_commit(lambda: import_run_task.delay(retry.pk))
+    return retry
+
+
+class _ImportProgress:
+    """Writes an import's progress after each batch on its own connection, so that it shows while the run goes
+    on — also for a dry run, whose own transaction is rolled back at the end."""
+
+    def __init__(self, job_id: int):
+        from django.db import DEFAULT_DB_ALIAS, connections
+
+        self.job_id = job_id
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, result) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE registry_jobrun SET total = %s, done = %s, changed = %s, chunks_done = %s WHERE id = %s",
+                [max(result.estimated_rows, result.rows), result.rows, result.added + result.updated,
+                 result.batches, self.job_id],
+            )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def import_run(*, job_id: int) -> None:
+    """Claim a queued import and run it (registry.importing.pipeline); store its report and summary.
+
+    A redelivered message finds the job claimed and does nothing, unless the worker that claimed it died (no
+    finish after STALE_AFTER): then this run takes it over and imports the file again, which is idempotent.
+    """
+    from django.core.files.base import File
+    from django.core.files.storage import default_storage
+
+    from .importing.parsers import ParseError
+    from .importing.pipeline import ImportAborted, ImportOptions, run_import
+    from .importing.report import RejectReport
+
+    now = timezone.now()
+    claimed = JobRun.objects.filter(
+        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER),
+        pk=job_id, kind=IMPORT_KIND,
+    ).update(status=JobStatus.RUNNING, started_at=now, done=0, error="")
+    if not claimed:
+        return
+    job = JobRun.objects.select_related("started_by").get(pk=job_id)
+    options = ImportOptions(**job.params.get("options", {}))
+    report_fmt = job.params.get("report_format", "xlsx")
+    report = RejectReport()
+    progress = _ImportProgress(job_id)
+    result, error = None, ""
+    try:
+        with default_storage.open(job.params["file"], "rb") as source:
+            result = run_import(source, filename=job.params.get("filename"), options=options, progress=progress,
+                                report=report, job_run_id=job_id, user=job.started_by)
+    except ParseError as exc:
+        error = _("Berkas tidak dapat diimpor: %(reason)s") % {"reason": exc.message}
+    except ImportAborted as exc:
+        result, error = exc.result, exc.message
+        logger.warning("Impor %s berhenti", job_id, exc_info=True)
+    except Exception as exc:
+        logger.exception("Impor %s gagal", job_id)
+        error = _("Impor gagal: %(reason)s") % {"reason": repr(exc)}
+    finally:
+        progress.close()
+    try:
+        fields = {"finished_at": timezone.now()}
+        if result is not None:
+            with tempfile.TemporaryFile() as out:
+                report.write(out, file_format=report_fmt, summary=result.summary_lines())
+                out.seek(0)
+                name = f"laporan_impor_{job_id}_{secrets.token_urlsafe(12)}.{report_fmt}"
+                job.result_file.save(name, File(out), save=False)
+            fields.update(
+                result_file=job.result_file.name, result_name=f"laporan_impor_{job_id}.{report_fmt}",
+                summary=result.summary(), done=result.rows, total=result.rows, changed=result.added + result.updated,
+                chunks_done=result.batches,
+            )
+    finally:
+        report.close()
+    if error:
+        JobRun.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=error[:2000], **fields)
+    else:
+        JobRun.objects.filter(pk=job_id).update(status=JobStatus.DONE, **fields)
+    if result is not None and not result.dry_run:
+        import_graduation(result=result)
+
+
+def import_fail(*, job_id: int, error: str) -> None:
+    JobRun.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
+        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def import_graduation(*, result, run_now: bool = False) -> str:
+    """Recompute naik kelas for the enterprises an import added or changed; returns what was done (Indonesian).
+
+    Up to pipeline.TOUCHED_IDS_MAX enterprises go by id (graduation_enqueue, tasks of 5,000). A larger import
+    goes regency by regency (graduation.recompute_regency through a job): one set-based statement walks a
+    regency's (regency, id) index once, which costs far less per enterprise than recomputing lists of
+    hundreds of thousands of ids, and the job shows its progress. From 10 regencies on it is one provincial
+    job (the worker runs its 33 regencies as chunks, spread over the workers).
+    """
+    ids, regencies = result.touched_ids, sorted(result.touched_regencies)
+    if ids is not None and not ids:
+        return _("Tidak ada UMKM yang perlu dihitung ulang kelasnya.")
+    if ids is not None:
+        chunks = [ids[i:i + GRADUATION_IDS_PER_TASK] for i in range(0, len(ids), GRADUATION_IDS_PER_TASK)]
+        if run_now:
+            for chunk in chunks:
+                graduation.recompute_enterprises(enterprise_ids=chunk)
+            return _("Kelas %(n)s UMKM dihitung ulang.") % {"n": len(ids)}
+        for chunk in chunks:
+            graduation_enqueue(chunk)
+        return _("Kelas %(n)s UMKM dihitung ulang oleh worker (%(tasks)s tugas).") % {
+            "n": len(ids), "tasks": len(chunks)}
+    scopes = [""] if len(regencies) >= GRADUATION_PROVINCE_FROM else regencies
+    if run_now:
+        rule_set_id = graduation.active_rule_set_id()
+        codes = list(Region.objects.regencies().values_list("pk", flat=True)) if scopes == [""] else regencies
+        for code in codes:
+            graduation.recompute_regency(regency=code, rule_set_id=rule_set_id)
+        return _("Kelas UMKM di %(n)s kabupaten/kota dihitung ulang.") % {"n": len(codes)}
+    jobs = [graduation_start(regency=scope) for scope in scopes]
+    return _("Kelas UMKM dihitung ulang oleh worker: proses %(jobs)s (%(scope)s).") % {
+        "jobs": ", ".join(f"#{job.pk}" for job in jobs),
+        "scope": _("seluruh provinsi") if scopes == [""] else ", ".join(regencies),
+    }

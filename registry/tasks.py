@@ -41,3 +41,15 @@ def graduation_nightly_task() -> int:
     with transaction.atomic():
         job = services.graduation_start()
     return job.pk
+
+
+@shared_task(acks_late=True)
+def export_run_task(job_id: int) -> None:
+    """Write an export's file; a redelivered message finds the job claimed (services.export_run)."""
+    services.export_run(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def import_run_task(job_id: int) -> None:
+    """Import a stored file; a redelivered message finds the job claimed (services.import_run)."""
+    services.import_run(job_id=job_id)

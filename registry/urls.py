@@ -11,4 +11,10 @@ urlpatterns = [
     path("aturan-kelas/<int:pk>/aktifkan/", views.rule_set_activate, name="ruleset-activate"),
     path("naik-kelas/hitung-ulang/", views.graduation_start, name="graduation-start"),
     path("proses/<int:pk>/kemajuan/", views.job_progress, name="jobrun-progress"),
+    path("ekspor/umkm.<str:fmt>", views.enterprise_export, name="enterprise-export"),
+    path("ekspor/<int:pk>/unduh/", views.export_download, name="export-download"),
+    path("impor/", views.import_upload, name="import-upload"),
+    path("impor/<str:token>/", views.import_header, name="import-header"),
+    path("impor/proses/<int:pk>/coba-lagi/", views.import_retry, name="import-retry"),
+    path("impor/proses/<int:pk>/laporan/", views.import_report, name="import-report"),
 ]

@@ -55,6 +55,9 @@ def provincial_registry(django_db_setup, django_db_blocker) -> SeededRegistry:
 
     with django_db_blocker.unblock():
         assert not connection.in_atomic_block, "provincial_registry must be set up outside a test transaction"
+        # seed_demo --reset empties the registry: never let it touch anything but a test database.
+        name = connection.settings_dict["NAME"]
+        assert name.startswith("test_"), f"provincial_registry refuses to reset the non-test database {name!r}"
         present = Enterprise.objects.count()
         if present >= PROVINCE_ENTERPRISES:
             return SeededRegistry(present, seeded_here=False, seconds=None, output="")

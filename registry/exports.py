@@ -1,0 +1,381 @@
+"""Exports of the enterprise list as CSV or XLSX, with the filters of the list the user sees.
+
+The filters travel as EnterpriseFilterSet parameters (`filters_from_admin` translates the admin list's query
+string), so a background export can be rebuilt from what its JobRun stored. One SELECT (`export_sql`) serves
+both formats: the filtered enterprises' ids are a subquery, the names come from joins, and the latest yearly
+figures from LATERAL lookups on the (enterprise, year) index — never a query per row.
+
+Memory stays constant whatever the size:
+- CSV is PostgreSQL's own `COPY (SELECT …) TO STDOUT WITH (FORMAT csv, HEADER)`, written out as it arrives;
+- XLSX is openpyxl's write-only workbook fed from a server-side cursor, a new sheet every million rows
+  (a sheet holds at most 1,048,576 rows).
+
+Personal data: the owner's NIK leaves masked only (`nik_masked`), for every user; its hash and ciphertext are
+never selected. A 16-digit NPWP that does not start with 0 is its holder's NIK, so it is masked too (as in
+the API). CSV is meant for other programs (amounts as plain integers, UTF-8 without BOM); XLSX for people
+(amounts as numbers in a rupiah format).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+import django_filters
+import psycopg
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .filtersets import EnterpriseFilterSet, SectorCodeFilter, _yes_no_filter
+from .models import ClassStatus, Enterprise, LegalForm, Region, SizeClass
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Up to this many rows an export streams straight into the response; more becomes a background job.
+INLINE_MAX = 10_000
+ROWS_PER_SHEET = 1_000_000
+FETCH_ROWS = 2_000
+PROGRESS_SECONDS = 1.0
+WIB = ZoneInfo("Asia/Jakarta")
+RUPIAH_FORMAT = '"Rp"#,##0'  # Excel writes its thousands separator in the user's locale: Rp1.500.000
+
+# (header, column width in XLSX); the SELECT below yields them in this order.
+COLUMNS = [
+    ("id", 10), ("nama_usaha", 36), ("nib", 16), ("npwp", 18), ("kode_kabupaten", 10), ("kabupaten", 24),
+    ("kode_kecamatan", 12), ("kecamatan", 22), ("kbli", 8), ("sektor", 40), ("bentuk_usaha", 18),
+    ("tahun_berdiri", 9), ("formal", 8), ("aktif", 8), ("kelas_usaha", 11), ("tingkat", 8), ("status_kelas", 16),
+    ("alasan_kelas", 48), ("nama_pemilik", 28), ("nik_pemilik", 18), ("jenis_kelamin", 8),
+    ("omzet_terakhir", 20), ("tahun_omzet", 9), ("modal_terakhir", 20),
+]
+HEADERS = [name for name, _width in COLUMNS]
+AMOUNT_COLUMNS = {HEADERS.index("omzet_terakhir"), HEADERS.index("modal_terakhir")}
+FREE_TEXT_COLUMNS = {HEADERS.index("nama_usaha"), HEADERS.index("nama_pemilik")}
+
+# --- filters -------------------------------------------------------------------------------------
+
+NONE = "none"  # admin_filters.NONE: "not computed yet"
+
+
+class _ChoiceOrNoneFilter(django_filters.ChoiceFilter):
+    """A choice, or `none` for rows where the column is still empty (the admin's "Belum dihitung")."""
+
+    def filter(self, qs, value):
+        if value == NONE:
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        return super().filter(qs, value)
+
+
+class EnterpriseExportFilterSet(EnterpriseFilterSet):
+    """EnterpriseFilterSet plus what the admin list can also filter by, so an export matches that list."""
+
+    section = SectorCodeFilter(label=_lazy("kategori KBLI (huruf)"))
+    size_class = _ChoiceOrNoneFilter(
+        label=_lazy("kelas usaha"), choices=[*SizeClass.choices, (NONE, _lazy("Belum dihitung"))]
+    )
+    class_status = _ChoiceOrNoneFilter(
+        label=_lazy("status kelas"), choices=[*ClassStatus.choices, (NONE, _lazy("Belum dihitung"))]
+    )
+    criteria_disagree = _yes_no_filter("criteria_disagree", _lazy("kriteria berbeda (omzet vs modal)"))
+
+    class Meta(EnterpriseFilterSet.Meta):
+        fields = [*EnterpriseFilterSet.Meta.fields, "section", "class_status", "criteria_disagree"]
+
+
+# Admin list parameter (registry/admin_filters.py, and the search box `q`) → FilterSet parameter. Yes/no
+# filters are "1"/"0" in the admin and "true"/"false" in the FilterSet. Other parameters (page, order) are
+# not filters and are left out.
+ADMIN_PARAMETERS = {
+    "q": "q", "regency": "regency", "district": "district", "section": "section", "sector": "sector",
+    "size_class": "size_class", "class_status": "class_status", "formal": "formal", "active": "active",
+    "criteria_disagree": "criteria_disagree",
+}
+ADMIN_YES_NO = {"formal", "active", "criteria_disagree"}
+
+
+def filters_from_admin(query) -> dict[str, str]:
+    """The FilterSet parameters of an admin changelist query string (a QueryDict or a dict)."""
+    filters = {}
+    for admin_name, name in ADMIN_PARAMETERS.items():
+        value = (query.get(admin_name) or "").strip()
+        if not value:
+            continue
+        if admin_name in ADMIN_YES_NO:
+            value = {"1": "true", "0": "false"}.get(value, value)
+        filters[name] = value
+    return filters
+
+
+def enterprises_for_export(filters: dict) -> QuerySet:
+    """The enterprises the filters select; a wrong filter raises ValidationError naming it and the reason."""
+    # The export sees what the list sees: once lists are scoped per user (Enterprise.objects.for_user),
+    # apply it here too.
+    filterset = EnterpriseExportFilterSet(filters, queryset=Enterprise.objects.all())
+    if not filterset.is_valid():
+        raise ValidationError({
+            name: [f"{filterset.form.fields[name].label}: {message}" for message in messages]
+            for name, messages in filterset.errors.items()
+        })
+    return filterset.qs.order_by()
+
+
+def describe_filters(filters: dict) -> list[tuple[str, str]]:
+    """(label, value) of each filter, as the confirmation page and the job page show them."""
+    regions = dict(
+        Region.objects.filter(code__in=[filters.get("regency"), filters.get("district")]).values_list("code", "name")
+    )
+    described = []
+    for name, value in filters.items():
+        known = EnterpriseExportFilterSet.base_filters.get(name)
+        if known is None:
+            continue
+        if value in regions:
+            shown = f"{regions[value]} ({value})"
+        else:
+            shown = dict(known.extra.get("choices") or ()).get(value, value)
+        described.append((str(known.label), str(shown)))
+    return described
+
+
+def is_small(queryset: QuerySet, limit: int | None = None) -> bool:
+    """At most `limit` rows? Counted as LargeTablePaginator does: never past limit + 1."""
+    limit = INLINE_MAX if limit is None else limit
+    return queryset.order_by()[: limit + 1].count() <= limit
+
+
+def export_filename(fmt: str, moment: datetime | None = None) -> str:
+    """umkm_2026-11-23_1405.csv, in Asia/Jakarta time."""
+    moment = timezone.localtime(moment or timezone.now(), WIB)
+    return f"umkm_{moment:%Y-%m-%d_%H%M}.{fmt}"
+
+
+# --- the SELECT ----------------------------------------------------------------------------------
+
+
+def _labels(column: str, choices, params: list) -> str:
+    """The choice's label instead of its stored value ("pt_perorangan" → "PT Perorangan")."""
+    for value, label in choices:
+        params.extend([value, str(label)])
+    return f"CASE {column} {' '.join('WHEN %s THEN %s' for _choice in choices)} END"
+
+
+def _yes_no(column: str, params: list) -> str:
+    params.extend([_("Ya"), _("Tidak")])
+    return f"CASE WHEN {column} THEN %s ELSE %s END"
+
+
+def _free_text(column: str, fmt: str, params: list) -> str:
+    """Text people typed. CSV: a leading = + - @ gets a ' so that a spreadsheet does not run it as a formula
+    (our importer strips that '). XLSX: control characters, which the format cannot hold, are dropped."""
+    if fmt == "csv":
+        params.append(r"^[=+@\t\r-]")
+        return f"CASE WHEN {column} ~ %s THEN '''' || {column} ELSE {column} END"
+    params.append(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+    return f"regexp_replace({column}, %s, '', 'g')"
+
+
+def export_sql(queryset: QuerySet, fmt: str) -> tuple[str, list]:
+    """The SELECT of the export rows (columns as in HEADERS) for the enterprises of `queryset`."""
+    params: list = []
+    with translation.override("id"):
+        select = f"""
+SELECT e.id AS id,
+       {_free_text("e.name", fmt, params)} AS nama_usaha,
+       e.nib AS nib,
+       CASE WHEN length(e.npwp) = 16 AND left(e.npwp, 1) <> '0'
+            THEN left(e.npwp, 4) || repeat('*', 8) || right(e.npwp, 4) ELSE NULLIF(e.npwp, '') END AS npwp,
+       e.regency_id AS kode_kabupaten, rg.name AS kabupaten,
+       e.district_id AS kode_kecamatan, d.name AS kecamatan,
+       NULLIF(e.kbli_code, '') AS kbli, s.code || ' ' || s.name AS sektor,
+       {_labels("e.legal_form", LegalForm.choices, params)} AS bentuk_usaha,
+       e.founded_year AS tahun_berdiri,
+       {_yes_no("e.is_formal", params)} AS formal,
+       {_yes_no("e.is_active", params)} AS aktif,
+       {_labels("e.size_class", SizeClass.choices, params)} AS kelas_usaha,
+       e.tier AS tingkat,
+       {_labels("e.class_status", ClassStatus.choices, params)} AS status_kelas,
+       NULLIF(e.class_reason, '') AS alasan_kelas,
+       {_free_text("o.name", fmt, params)} AS nama_pemilik,
+       NULLIF(o.nik_masked, '') AS nik_pemilik,
+       NULLIF(o.sex, '') AS jenis_kelamin,
+       sales.omzet AS omzet_terakhir, sales.year AS tahun_omzet, capital.capital AS modal_terakhir
+FROM registry_enterprise e
+JOIN registry_region rg ON rg.code = e.regency_id
+LEFT JOIN registry_region d ON d.code = e.district_id
+LEFT JOIN registry_sector s ON s.id = e.sector_id
+LEFT JOIN registry_owner o ON o.id = e.owner_id
+LEFT JOIN LATERAL (
+    SELECT r.year, r.omzet FROM registry_yearlyreport r
+    WHERE r.enterprise_id = e.id AND r.omzet IS NOT NULL ORDER BY r.year DESC LIMIT 1
+) sales ON true
+LEFT JOIN LATERAL (
+    SELECT r.capital FROM registry_yearlyreport r
+    WHERE r.enterprise_id = e.id AND r.capital IS NOT NULL ORDER BY r.year DESC LIMIT 1
+) capital ON true"""
+    if queryset.query.has_filters():
+        ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+        select += f"\nWHERE e.id IN ({ids_sql})"
+        params.extend(ids_params)
+    return f"{select}\nORDER BY e.id", params
+
+
+# --- writers -------------------------------------------------------------------------------------
+
+Progress = Callable[[int], None]
+
+
+def _copy_rows(queryset: QuerySet) -> Iterator[bytes]:
+    """The CSV as PostgreSQL writes it, one CopyData message (the header, then one row) at a time."""
+    sql, params = export_sql(queryset, "csv")
+    with connection.cursor() as cursor:
+        # COPY takes no bind parameters: psycopg's client-side cursor inlines each one as a quoted literal.
+        with psycopg.ClientCursor(connection.connection) as quoting:
+            statement = quoting.mogrify(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", params)
+        with cursor.copy(statement) as copy:
+            for row in copy:
+                yield bytes(row)
+
+
+def iter_csv(queryset: QuerySet, block_size: int = 64 * 1024) -> Iterator[bytes]:
+    """CSV in blocks of about `block_size` bytes, for a streaming HTTP response."""
+    buffer = bytearray()
+    for row in _copy_rows(queryset):
+        buffer += row
+        if len(buffer) >= block_size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def write_csv(queryset: QuerySet, out: BinaryIO, progress: Progress | None = None) -> int:
+    """Write the CSV to `out`; returns the number of enterprises written."""
+    rows = -1  # the first message is the header
+    for row in _copy_rows(queryset):
+        out.write(row)
+        rows += 1
+        if progress is not None and rows % FETCH_ROWS == 0:
+            progress(rows)
+    return max(rows, 0)
+
+
+def _header_cells(sheet) -> list:
+    bold = Font(bold=True)
+    cells = []
+    for name in HEADERS:
+        cell = WriteOnlyCell(sheet, name)
+        cell.font = bold
+        cells.append(cell)
+    return cells
+
+
+def _new_sheet(workbook: Workbook, number: int):
+    sheet = workbook.create_sheet(_("UMKM") if number == 1 else f"{_('UMKM')} {number}")
+    for index, (_name, width) in enumerate(COLUMNS):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet))
+    amounts = {}
+    for index in AMOUNT_COLUMNS:
+        amounts[index] = WriteOnlyCell(sheet)
+        amounts[index].number_format = RUPIAH_FORMAT
+    return sheet, amounts
+
+
+def write_xlsx(queryset: QuerySet, out: BinaryIO, progress: Progress | None = None) -> int:
+    """Write the XLSX to `out` (a file opened for binary writing); returns the number of enterprises."""
+    sql, params = export_sql(queryset, "xlsx")
+    workbook = Workbook(write_only=True)
+    sheets = 1
+    sheet, amounts = _new_sheet(workbook, sheets)
+    rows = in_sheet = 0
+    # A named cursor lives in a transaction; the rows arrive FETCH_ROWS at a time.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            for record in batch:
+                if in_sheet == ROWS_PER_SHEET:
+                    sheets += 1
+                    sheet, amounts = _new_sheet(workbook, sheets)
+                    in_sheet = 0
+                sheet.append(_xlsx_row(sheet, record, amounts))
+                in_sheet += 1
+            rows += len(batch)
+            if progress is not None:
+                progress(rows)
+    workbook.save(out)
+    return rows
+
+
+def _xlsx_row(sheet, record: tuple, amounts: dict) -> list:
+    row = list(record)
+    for index, cell in amounts.items():
+        if row[index] is not None:
+            # The same styled cell serves every row: openpyxl writes it out before the next row is added.
+            cell.value = row[index]
+            row[index] = cell
+    for index in FREE_TEXT_COLUMNS:
+        value = row[index]
+        if value and value[0] == "=":
+            # Text, never a formula (openpyxl would store "=…" as one).
+            text = WriteOnlyCell(sheet, value)
+            text.data_type = "s"
+            row[index] = text
+    return row
+
+
+WRITERS = {"csv": write_csv, "xlsx": write_xlsx}
+
+
+class JobProgress:
+    """Writes a job's `done` count as the export goes, at most once a second.
+
+    On its own connection: the export's connection is busy streaming (COPY, or the named cursor's
+    transaction), and the count must be committed to show on the progress page while the export runs.
+    """
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.last = time.monotonic()
+        self.connection = None
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        if self.connection is None:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.connection.cursor() as cursor:
+            cursor.execute("UPDATE registry_jobrun SET done = %s WHERE id = %s", [done, self.job_id])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def write(queryset: QuerySet, fmt: str, out: BinaryIO, progress: Progress | None = None) -> int:
+    if fmt not in WRITERS:
+        raise ValidationError({"format": [_("Format ekspor “%(format)s” tidak dikenal; pilih csv atau xlsx.")
+                                          % {"format": fmt}]})
+    return WRITERS[fmt](queryset, out, progress)
+
+
+def xlsx_bytes(queryset: QuerySet) -> bytes:
+    """A small XLSX in memory (for the direct download of at most INLINE_MAX rows)."""
+    out = io.BytesIO()
+    write_xlsx(queryset, out)
+    return out.getvalue()
