@@ -19,7 +19,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Naik kelas: read the rules and the history; draft and activate a rule set (change_ruleset);
     # start a recompute (add_jobrun). History is append-only: no add/change/delete on graduationevent.
     + ["registry.view_ruleset", "registry.add_ruleset", "registry.change_ruleset"]
-    + ["registry.view_jobrun", "registry.add_jobrun", "registry.view_graduationevent"],
+    + ["registry.view_jobrun", "registry.add_jobrun", "registry.view_graduationevent"]
+    # Imports: review possible duplicates (never merged automatically) and the remembered column mappings.
+    + ["registry.view_possibleduplicate", "registry.change_possibleduplicate"]
+    + ["registry.view_columnmapping", "registry.delete_columnmapping"],
     PII_VIEWER: ["registry.view_owner_nik"],
     PLUT_CONSULTANT: [
         "registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit",
