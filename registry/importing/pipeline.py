@@ -19,11 +19,11 @@
    the stored value. An owner's details come from the first row of the file that names the owner.
 5. Audit: updates run with the pghistory triggers on, inside a pghistory context naming the import.
 6. A large first load (≥ 10,000 rows into an EMPTY registry) is loaded as seed_demo loads: in ONE transaction,
-   the whole file staged first and applied by the same statements as one batch (no keys to carry between
-   batches), the registry's secondary indexes and unique constraints dropped and rebuilt at the end (one
-   sorted build instead of a million random index inserts) and the audit and FK triggers skipped (values
-   come from the reference tables; the result says so: `audit_skipped`). A failure leaves the registry
-   empty; rerun the file.
+   with the registry's secondary indexes and unique constraints dropped and rebuilt at the end (one sorted
+   build instead of a million random index inserts) and the audit and FK triggers skipped (values come from
+   the reference tables; the result says so: `audit_skipped`). With nothing to match, its rows are decided
+   in Python as they stream (BulkDecider: the same duplicate and owner rules), so each batch is three plain
+   INSERTs that run while the next batch is parsed. A failure leaves the registry empty; rerun the file.
 7. Possible duplicates (same owner NIK, same district, names with pg_trgm similarity ≥ 0.6) among the
    enterprises a batch touched are recorded in PossibleDuplicate for staff, never merged.
 
@@ -32,6 +32,7 @@ A dry run runs everything inside one outer transaction and rolls it back: same c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -54,7 +55,7 @@ from .columns import COLUMN_LABELS, HeaderInfo, normalise_header
 from .parsers import ParseError, region_index
 from .reader import Source, iter_rows, preview_rows
 from .report import Problem, RejectReport
-from .staging import STAGING_COLUMNS, ParsedChunk, ParseSettings, can_use_processes, parsed_chunks
+from .staging import STAGING_COLUMNS, Facts, ParsedChunk, ParseSettings, can_use_processes, parsed_chunks
 
 BATCH_SIZE = 50_000
 CHUNK_SIZE = 2_500
@@ -121,7 +122,8 @@ class ImportResult:
     touched_ids: list[int] | None = field(default_factory=list)  # None: too many, see touched_regencies
     touched_regencies: set[str] = field(default_factory=set)
     seconds: float = 0.0
-    saving: bool = False  # the rows read are being applied (a bulk first load applies the whole file at once)
+    saving: bool = False  # a bulk first load is finishing: indexes rebuilt, possible duplicates listed
+    last_row: int = 0  # the file's last row number read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step: parsing (waited for), copy, SQL
 
     def summary(self) -> dict:
@@ -316,6 +318,14 @@ class StagingBatch:
                            "pg_get_serial_sequence('registry_enterprise', 'id')")
             owner_seq, enterprise_seq = cursor.fetchone()
             self.sequences = {"owner_seq": owner_seq, "enterprise_seq": enterprise_seq}
+            if self.bulk:
+                cursor.execute(sql.BULK_TABLE)
+                # Ids are base + row number; finish_bulk moves the sequences past the last one. The tables are
+                # locked for the load, so no one else inserts meanwhile.
+                cursor.execute("SELECT nextval(%s::regclass) - 1, nextval(%s::regclass) - 1",
+                               [owner_seq, enterprise_seq])
+                owner_base, enterprise_base = cursor.fetchone()
+                self.sequences.update(owner_base=owner_base, enterprise_base=enterprise_base)
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
@@ -336,30 +346,27 @@ class StagingBatch:
         """Match and upsert the staged rows; the caller holds the batch's transaction. ids_wanted: return the
         touched enterprises' ids when there are at most this many (else only their regencies)."""
         params = self._params()
-        # A bulk first load is one batch over the whole file into an empty registry: no keys to keep for later
-        # batches, no owners to find.
-        steps: list[tuple[str, str]] = [("duplicates in file", sql.BULK_DUPLICATES if self.bulk else sql.DUPLICATES)]
+        steps: list[tuple[str, str]] = [("duplicates in file", sql.DUPLICATES)]
         if not self.first_load:
             steps += [("match", sql.MATCH), ("conflicts", sql.CONFLICTS), ("conflicts", sql.SAME_ENTERPRISE),
                       ("owners: of matched", sql.MATCHED_OWNERS)]
-        if not self.bulk:
-            steps.append(("owners: by NIK", sql.OWNERS_BY_NIK))
-        steps += [("owners: name missing", sql.OWNER_NAME_MISSING), ("owners: new ids", sql.NEW_OWNER_IDS),
-                  ("owners: new", sql.NEW_OWNERS)]
+        steps += [("owners: by NIK", sql.OWNERS_BY_NIK), ("owners: name missing", sql.OWNER_NAME_MISSING),
+                  ("owners: new ids", sql.NEW_OWNER_IDS), ("owners: new", sql.NEW_OWNERS)]
         if not self.first_load:
             steps.append(("owners: changed", sql.CHANGED_OWNERS))
         steps.append(("new enterprises", sql.NEW_ENTERPRISES))
         if not self.first_load:
             steps.append(("changed enterprises", sql.CHANGED_ENTERPRISES))
         steps.append(("yearly reports", sql.NEW_YEARLY_REPORTS if self.first_load else sql.YEARLY_REPORTS))
-        if not self.bulk:
-            steps.append(("possible duplicates", sql.POSSIBLE_DUPLICATES))
+        steps.append(("possible duplicates", sql.POSSIBLE_DUPLICATES))
         self.batches += 1
         with connection.cursor() as cursor:
             # One import at a time: two would race on the same owners and NIBs.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.import'))")
-            # The batch's sorts and hashes stay in memory (a bulk load's batch is the whole file).
-            cursor.execute(f"SET LOCAL work_mem = '{'256MB' if self.bulk else '64MB'}'")
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # the batch's sorts and hashes stay in memory
+            # A batch reaches tens of thousands of registry rows by index; with the default cost of a random read
+            # the planner would rather scan the whole registry (1.2 million rows) for every batch.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
             with self._timed("analyze"):
                 self._analyze(cursor)
             duplicates = 0
@@ -417,9 +424,34 @@ class StagingBatch:
                 rebuild.append(definition)
         return rebuild
 
-    def finish_bulk(self, rebuild: list[str]) -> int:
-        """Rebuild the indexes, list possible duplicates across the whole load, refresh statistics."""
+    def apply_bulk(self, decided: str) -> tuple[int, set[str]]:
+        """Insert a bulk batch: the owners, enterprises and yearly figures of the rows BulkDecider kept
+        (`decided`: COPY text of row number and owner row). Returns (rows added, their regencies)."""
+        params = self._params()
         with connection.cursor() as cursor:
+            with self._timed("copy"), cursor.copy("COPY import_bulk (row_no, owner_row) FROM STDIN") as copy:
+                copy.write(decided)
+            for name, statement in (("owners: new", sql.BULK_OWNERS), ("new enterprises", sql.BULK_ENTERPRISES),
+                                    ("yearly reports", sql.BULK_REPORTS)):
+                with self._timed(name):
+                    cursor.execute(statement, params)
+                    if statement is sql.BULK_ENTERPRISES:
+                        added = cursor.rowcount
+            with self._timed("outcome"):
+                cursor.execute(sql.BULK_REGENCIES)
+                regencies = {regency for _none, regency in cursor.fetchall()}
+                cursor.execute("TRUNCATE import_staging, import_bulk")
+        self.staged = 0
+        self.batches += 1
+        return added, regencies
+
+    def finish_bulk(self, rebuild: list[str], last_row: int) -> int:
+        """Move the id sequences past the rows loaded, rebuild the indexes, list possible duplicates across the
+        whole load, refresh statistics."""
+        with connection.cursor() as cursor:
+            for sequence, base in (("owner_seq", "owner_base"), ("enterprise_seq", "enterprise_base")):
+                cursor.execute("SELECT setval(%s::regclass, %s)", [self.sequences[sequence],
+                                                                  self.sequences[base] + max(last_row, 1)])
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             with self._timed("indexes"):
                 for statement in rebuild:
@@ -429,35 +461,46 @@ class StagingBatch:
                 duplicates = cursor.rowcount
             with self._timed("analyze"):
                 cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
+            # Triggers back on for whatever else this transaction does (a test's, or a caller's outer one).
+            cursor.execute("SET LOCAL session_replication_role = origin")
         return duplicates
 
     def _problem(self, row, reason, first_row, nib, name, nik_masked, other_name, other_nib, other_nik,
                  other_owner) -> Problem:
-        values = {"row": first_row, "nib": nib, "name": other_name, "nik": nik_masked, "other": other_nik,
-                  "existing": other_nib, "owner": other_owner}
-        column, value, message = {
-            "dup_b": ("nib", nib, _("NIB %(nib)s sudah ada di baris %(row)s berkas ini; baris ini tidak diimpor.")),
-            "dup_k": ("nama_usaha", name, _(
-                "Usaha dengan nama ini dan NIK pemilik %(nik)s sudah ada di baris %(row)s berkas ini; baris ini "
-                "tidak diimpor.")),
-            "dup_p": ("nama_usaha", name, _(
-                "Usaha dengan nama, nama pemilik dan wilayah yang sama (tanpa NIB dan NIK) sudah ada di baris "
-                "%(row)s berkas ini; baris ini tidak diimpor.")),
-            "dup_e": ("nama_usaha", name, _(
-                "Baris ini mengacu ke UMKM yang sama dengan baris %(row)s berkas ini; baris ini tidak diimpor.")),
-            "nib_owner": ("nik_pemilik", nik_masked, _(
-                "NIB %(nib)s sudah terdaftar untuk '%(name)s' dengan pemilik ber-NIK lain (%(other)s); pemilik UMKM "
-                "tidak diganti lewat impor — periksa NIB dan NIK, atau ubah pemiliknya di registri.")),
-            "nib_differs": ("nib", nib, _(
-                "'%(name)s' milik pemilik ini sudah terdaftar dengan NIB %(existing)s, berbeda dengan NIB %(nib)s "
-                "di baris ini; NIB tidak diganti lewat impor.")),
-            "nik_taken": ("nik_pemilik", nik_masked, _(
-                "NIK %(nik)s sudah terdaftar atas pemilik lain ('%(owner)s'), sedangkan UMKM ini tercatat atas "
-                "pemilik tanpa NIK; periksa datanya di registri.")),
-            "owner_name_missing": ("nama_pemilik", "", _(
-                "Nama pemilik wajib diisi: pemilik dengan NIK %(nik)s belum terdaftar.")),
-        }[reason]
-        return row, self.column(column), value or "", message % values
+        return problem(self.column, reason, row=row, first_row=first_row, nib=nib, name=name, nik_masked=nik_masked,
+                       other_name=other_name, other_nib=other_nib, other_nik=other_nik, other_owner=other_owner)
+
+
+def problem(column: Callable[[str], str], reason: str, *, row: int, first_row: int | None = None,
+            nib: str | None = None, name: str | None = None, nik_masked: str | None = None,
+            other_name: str | None = None, other_nib: str | None = None, other_nik: str | None = None,
+            other_owner: str | None = None) -> Problem:
+    """A refusal decided after parsing (sql.py, BulkDecider) as a report line, its reason in Indonesian."""
+    values = {"row": first_row, "nib": nib, "name": other_name, "nik": nik_masked, "other": other_nik,
+              "existing": other_nib, "owner": other_owner}
+    field, value, message = {
+        "dup_b": ("nib", nib, _("NIB %(nib)s sudah ada di baris %(row)s berkas ini; baris ini tidak diimpor.")),
+        "dup_k": ("nama_usaha", name, _(
+            "Usaha dengan nama ini dan NIK pemilik %(nik)s sudah ada di baris %(row)s berkas ini; baris ini "
+            "tidak diimpor.")),
+        "dup_p": ("nama_usaha", name, _(
+            "Usaha dengan nama, nama pemilik dan wilayah yang sama (tanpa NIB dan NIK) sudah ada di baris "
+            "%(row)s berkas ini; baris ini tidak diimpor.")),
+        "dup_e": ("nama_usaha", name, _(
+            "Baris ini mengacu ke UMKM yang sama dengan baris %(row)s berkas ini; baris ini tidak diimpor.")),
+        "nib_owner": ("nik_pemilik", nik_masked, _(
+            "NIB %(nib)s sudah terdaftar untuk '%(name)s' dengan pemilik ber-NIK lain (%(other)s); pemilik UMKM "
+            "tidak diganti lewat impor — periksa NIB dan NIK, atau ubah pemiliknya di registri.")),
+        "nib_differs": ("nib", nib, _(
+            "'%(name)s' milik pemilik ini sudah terdaftar dengan NIB %(existing)s, berbeda dengan NIB %(nib)s "
+            "di baris ini; NIB tidak diganti lewat impor.")),
+        "nik_taken": ("nik_pemilik", nik_masked, _(
+            "NIK %(nik)s sudah terdaftar atas pemilik lain ('%(owner)s'), sedangkan UMKM ini tercatat atas "
+            "pemilik tanpa NIK; periksa datanya di registri.")),
+        "owner_name_missing": ("nama_pemilik", "", _(
+            "Nama pemilik wajib diisi: pemilik dengan NIK %(nik)s belum terdaftar.")),
+    }[reason]
+    return row, column(field), value or "", message % values
 
 
 # --- the run ----------------------------------------------------------------------------------------------
@@ -516,6 +559,7 @@ def run_import(
         result = ImportResult(estimated_rows=estimated, dry_run=options.dry_run, unrecognised=list(header.unrecognised))
         result.first_load = _registry_empty()
         result.bulk = result.first_load and options.bulk_first_load and estimated >= FIRST_LOAD_FROM_ROWS
+        settings = dataclasses.replace(settings, facts=result.bulk)
         headers = settings.headers
 
         def column(name: str) -> str:
@@ -536,7 +580,11 @@ def run_import(
                 try:
                     _run_batches(chunks, stage, result, report, options, progress)
                     if result.bulk:
-                        result.duplicates += stage.finish_bulk(rebuild)
+                        result.saving = True
+                        if progress:
+                            progress(result)
+                        result.duplicates += stage.finish_bulk(rebuild, result.last_row)
+                        result.saving = False
                 finally:
                     chunks.close()
                     stage.drop()
@@ -571,34 +619,38 @@ def _run_batches(
     chunks: Iterator[ParsedChunk], stage: StagingBatch, result: ImportResult, report: RejectReport,
     options: ImportOptions, progress: Progress | None,
 ) -> None:
-    """Stage the parsed chunks and apply them batch by batch; a bulk first load stages the whole file and applies
-    it at once (progress is then reported as rows are read)."""
+    """Stage the parsed chunks and apply them batch by batch (a bulk first load decides its rows in Python as they
+    come, see BulkDecider, and inserts them with three plain statements a batch)."""
     result.timings = stage.timings
-    batch_size = options.batch_size
+    decider = BulkDecider(stage.column) if result.bulk else None
     with stage._timed("reading and parsing (waited for)"):
         pending = next(chunks, None)
     while pending is not None:
         problems: list[Problem] = []
+        decided: list[str] = []
         rejected = 0
         with transaction.atomic():
-            next_report = result.rows + batch_size
-            while pending is not None and (result.bulk or stage.staged < batch_size):
+            while pending is not None and stage.staged < options.batch_size:
                 stage.copy(pending.copy)
                 stage.staged += pending.staged
                 result.rows += pending.rows
+                result.last_row = max(result.last_row, pending.last_row)
                 rejected += pending.rejected
                 problems.extend(pending.problems)
-                if result.bulk and progress and result.rows >= next_report:
-                    next_report += batch_size
-                    progress(result)
+                if decider is not None:
+                    with stage._timed("decisions (bulk)"):
+                        lines, refused = decider.decide(pending.facts)
+                    decided.append(lines)
+                    problems.extend(refused)
+                    rejected += len(refused)
                 with stage._timed("reading and parsing (waited for)"):
                     pending = next(chunks, None)
-            result.saving = True
-            if progress and result.bulk:
-                progress(result)
-            wanted = TOUCHED_IDS_MAX - len(result.touched_ids) if result.touched_ids is not None else -1
-            outcome = stage.apply(ids_wanted=wanted)
-        result.saving = False
+            if decider is not None:
+                added, regencies = stage.apply_bulk("".join(decided))
+                outcome = BatchOutcome(added, 0, 0, 0, [], [(None, regency) for regency in regencies], 0)
+            else:
+                wanted = TOUCHED_IDS_MAX - len(result.touched_ids) if result.touched_ids is not None else -1
+                outcome = stage.apply(ids_wanted=wanted)
         result.batches += 1
         result.added += outcome.added
         result.updated += outcome.updated
@@ -612,6 +664,61 @@ def _run_batches(
         _remember_touched(result, outcome.touched)
         if progress:
             progress(result)
+
+
+NULL = "\\N"  # in COPY text
+
+
+class BulkDecider:
+    """The per-row decisions of a bulk first load, made here in file order with the rules of the batch SQL
+    (sql.DUPLICATES, OWNER_NAME_MISSING, NEW_OWNER_IDS) — the registry is empty, so nothing else decides:
+
+    - a row repeating a key (NIB; owner NIK + name; names and place without both) of an earlier row is refused,
+      naming the earliest; every row's keys are kept;
+    - an owner is made by the first row giving its NIK with an owner name, and later rows with that NIK are
+      its enterprises; a NIK no earlier row named is refused without an owner name; a row without a NIK
+      makes its own owner when it names one.
+
+    Memory: one dict entry (~100 bytes) per key and per owner NIK: about 250 MB for the province's 1.2 million
+    rows, instead of the random index inserts of a keys table in PostgreSQL."""
+
+    def __init__(self, column: Callable[[str], str]):
+        self.column = column
+        self.seen: dict[bytes, int] = {}
+        self.owners: dict[bytes, int] = {}
+
+    def decide(self, facts: list[Facts]) -> tuple[str, list[Problem]]:
+        """(COPY text of the rows kept: row number, owner row; problems of the rows refused)."""
+        lines: list[str] = []
+        problems: list[Problem] = []
+        seen, owners = self.seen, self.owners
+        for fact in facts:
+            row = fact.row
+            first = kind = None
+            for key_kind, key in (("b", fact.b), ("k", fact.k), ("p", fact.p)):
+                if key is None:
+                    continue
+                earlier = seen.setdefault(key, row)
+                if earlier != row and (first is None or earlier < first):
+                    first, kind = earlier, key_kind
+            if first is not None:
+                problems.append(self._problem(fact, f"dup_{kind}", first))
+                continue
+            if fact.n is not None:
+                owner_row = owners.get(fact.n)
+                if owner_row is None:
+                    if not fact.owner_named:
+                        problems.append(self._problem(fact, "owner_name_missing", None))
+                        continue
+                    owner_row = owners[fact.n] = row
+            else:
+                owner_row = row if fact.owner_named else None
+            lines.append(f"{row}\t{NULL if owner_row is None else owner_row}\n")
+        return "".join(lines), problems
+
+    def _problem(self, fact: Facts, reason: str, first_row: int | None) -> Problem:
+        return problem(self.column, reason, row=fact.row, first_row=first_row, nib=fact.nib, name=fact.name,
+                       nik_masked=fact.nik_masked)
 
 
 def _remember_touched(result: ImportResult, touched: list[tuple[int | None, str]]) -> None:

@@ -43,11 +43,10 @@ TABLES_SQL = [
     "CREATE TEMP TABLE import_owner (row_no integer PRIMARY KEY, owner_id bigint NOT NULL, "
     "new_owner boolean NOT NULL DEFAULT false)",
     "CREATE TEMP TABLE import_changed (row_no integer NOT NULL)",
-    # ref: for an 'n' key (an owner's NIK, bulk first load), the owner's id.
-    "CREATE TEMP TABLE import_seen (key uuid PRIMARY KEY, row_no integer NOT NULL, ref bigint)",
+    "CREATE TEMP TABLE import_seen (key uuid PRIMARY KEY, row_no integer NOT NULL)",
 ]
 BATCH_TABLES = "import_staging, import_reject, import_match, import_owner, import_changed"
-ALL_TABLES = f"{BATCH_TABLES}, import_seen"
+ALL_TABLES = f"{BATCH_TABLES}, import_seen, import_bulk"
 
 OK = "NOT EXISTS (SELECT 1 FROM import_reject r WHERE r.row_no = {}.row_no)"
 S_OK = OK.format("s")
@@ -56,8 +55,9 @@ S_OK = OK.format("s")
 # hashing all of it for every batch would cost more with every batch).
 SEEN = "(SELECT seen.row_no FROM import_seen seen WHERE seen.key = {})"
 
-# A later row repeating an NIB, an owner NIK + name, or (without both) names and place of an earlier row.
-_DUPLICATES = f"""
+# A row repeating an NIB, an owner NIK + name, or (without both) names and place of an earlier row of the
+# file (one that passed parsing, even if refused since) is refused naming the earliest; every key is kept.
+DUPLICATES = f"""
 WITH keys AS (
     SELECT s.row_no, 'b' AS kind, md5('b' || s.nib)::uuid AS key FROM import_staging s WHERE s.nib IS NOT NULL
     UNION ALL
@@ -80,16 +80,15 @@ dups AS (
 rejected AS (
     INSERT INTO import_reject (row_no, reason, first_row) SELECT d.row_no, 'dup_' || d.kind, d.first_row FROM dups d
 )
-{{keep}}
+INSERT INTO import_seen (key, row_no)
+SELECT DISTINCT ON (k.key) k.key, k.row_no FROM keys k ORDER BY k.key, k.row_no
+ON CONFLICT (key) DO NOTHING
 """
-DUPLICATES = _DUPLICATES.format(keep="""INSERT INTO import_seen (key, row_no)
-SELECT k.key, k.row_no FROM keys k WHERE NOT EXISTS (SELECT 1 FROM dups d WHERE d.row_no = k.row_no)""")
-# A bulk first load is one batch: nothing to keep for later ones.
-BULK_DUPLICATES = _DUPLICATES.format(keep="SELECT 1")
 
 # Existing enterprises: by NIB; else by owner NIK and name (the lowest id when several share the name); a row
-# with neither identifier by an enterprise with neither, same regency, district, name and owner name.
-# upper(name) = upper(…) lets the planner use the trigram index on UPPER(name) (pg_trgm ≥ 1.6 has equality).
+# with neither identifier by an enterprise with neither, same regency, district, name and owner name. The last
+# is a hash join over the enterprises without NIB (a trigram-index probe per name costs ~20 ms: common
+# trigrams); it compares lower(name), since names an import stores have their spaces squeezed already.
 MATCH = f"""
 INSERT INTO import_match (row_no, enterprise_id, kind)
 WITH fine AS MATERIALIZED (SELECT s.* FROM import_staging s WHERE {S_OK}),
@@ -107,11 +106,10 @@ by_nik AS (
 by_place AS (
     SELECT DISTINCT ON (f.row_no) f.row_no, e.id
     FROM fine f
-    JOIN registry_enterprise e ON upper(e.name) = upper(f.name) AND e.regency_id = f.regency_id
+    JOIN registry_enterprise e ON lower(e.name) = f.name_key AND e.regency_id = f.regency_id
     LEFT JOIN registry_owner o ON o.id = e.owner_id
     WHERE f.nib IS NULL AND f.nik_hash IS NULL AND e.nib IS NULL AND o.nik_hash IS NULL
-      AND e.district_id IS NOT DISTINCT FROM f.district_id
-      AND {NAME_KEY.format("e.name")} = f.name_key AND {NAME_KEY.format("o.name")} IS NOT DISTINCT FROM f.owner_key
+      AND e.district_id IS NOT DISTINCT FROM f.district_id AND lower(o.name) IS NOT DISTINCT FROM f.owner_key
     ORDER BY f.row_no, e.id
 )
 SELECT row_no, id, 'b' FROM by_nib
@@ -125,17 +123,21 @@ CONFLICTS = """
 INSERT INTO import_reject (row_no, reason, ref)
 SELECT c.row_no, c.reason, CASE WHEN c.reason = 'nik_taken' THEN c.other_id ELSE c.enterprise_id END
 FROM (
-    SELECT m.row_no, m.enterprise_id, other.id AS other_id,
+    SELECT m.row_no, m.enterprise_id, o.other_id,
            CASE WHEN m.kind = 'b' AND s.nik_hash IS NOT NULL AND o.nik_hash IS NOT NULL AND o.nik_hash <> s.nik_hash
                     THEN 'nib_owner'
                 WHEN m.kind = 'k' AND s.nib IS NOT NULL AND e.nib IS NOT NULL AND e.nib <> s.nib THEN 'nib_differs'
-                WHEN other.id IS NOT NULL THEN 'nik_taken'
+                WHEN o.other_id IS NOT NULL THEN 'nik_taken'
            END AS reason
     FROM import_match m
     JOIN import_staging s ON s.row_no = m.row_no
     JOIN registry_enterprise e ON e.id = m.enterprise_id
-    LEFT JOIN registry_owner o ON o.id = e.owner_id
-    LEFT JOIN registry_owner other ON other.nik_hash = s.nik_hash AND e.owner_id IS NOT NULL AND o.nik_hash IS NULL
+    -- another owner holding the row's NIK, looked up only for an owner without one (one index probe)
+    LEFT JOIN LATERAL (
+        SELECT o.nik_hash, CASE WHEN o.nik_hash IS NULL AND s.nik_hash IS NOT NULL THEN
+                   (SELECT x.id FROM registry_owner x WHERE x.nik_hash = s.nik_hash) END AS other_id
+        FROM registry_owner o WHERE o.id = e.owner_id
+    ) o ON true
 ) c
 WHERE c.reason IS NOT NULL
 """
@@ -195,22 +197,27 @@ INSERT INTO import_owner (row_no, owner_id)
 SELECT w.row_no, w.owner_id FROM owned w WHERE NOT EXISTS (SELECT 1 FROM losers l WHERE l.row_no = w.row_no)
 """
 
-# Owners found by NIK: one index probe per row.
+# Owners found by NIK: one index probe per row still without an owner.
 OWNERS_BY_NIK = f"""
 INSERT INTO import_owner (row_no, owner_id)
-SELECT f.row_no, f.owner_id FROM (
-    SELECT s.row_no, (SELECT o.id FROM registry_owner o WHERE o.nik_hash = s.nik_hash) AS owner_id
-    FROM import_staging s
+WITH pending AS MATERIALIZED (
+    SELECT s.row_no, s.nik_hash FROM import_staging s
     WHERE s.nik_hash IS NOT NULL AND {S_OK} AND NOT EXISTS (SELECT 1 FROM import_owner io WHERE io.row_no = s.row_no)
+)
+SELECT f.row_no, f.owner_id FROM (
+    SELECT p.row_no, (SELECT o.id FROM registry_owner o WHERE o.nik_hash = p.nik_hash) AS owner_id FROM pending p
 ) f
 WHERE f.owner_id IS NOT NULL
 """
 
+# A NIK no one knows yet — not the registry, not an earlier row of the file naming its owner — needs a name.
 OWNER_NAME_MISSING = f"""
 INSERT INTO import_reject (row_no, reason)
 SELECT s.row_no, 'owner_name_missing' FROM import_staging s
 WHERE s.nik_hash IS NOT NULL AND s.owner_name IS NULL AND {S_OK}
   AND NOT EXISTS (SELECT 1 FROM import_owner io WHERE io.row_no = s.row_no)
+  AND NOT EXISTS (SELECT 1 FROM import_staging n WHERE n.nik_hash = s.nik_hash AND n.owner_name IS NOT NULL
+                  AND n.row_no < s.row_no AND {OK.format("n")})
 """
 
 # New owners: one per NIK of the batch, one per row without a NIK that names its owner.
@@ -374,6 +381,36 @@ LEFT JOIN registry_enterprise e ON e.id = CASE WHEN r.reason IN ('nib_owner', 'n
 LEFT JOIN registry_owner eo ON eo.id = e.owner_id
 LEFT JOIN registry_owner ro ON ro.id = CASE WHEN r.reason = 'nik_taken' THEN r.ref END
 ORDER BY r.row_no
+"""
+
+# A bulk first load: which staged rows to keep and the row whose cells make each one's owner, decided in Python
+# in file order (pipeline.BulkDecider). Ids are the run's reserved bases plus row numbers, so rows reference
+# their owners without a look-up; each batch is three plain INSERTs.
+BULK_TABLE = "CREATE TEMP TABLE import_bulk (row_no integer PRIMARY KEY, owner_row integer)"
+BULK_OWNERS = """
+INSERT INTO registry_owner (id, created_at, updated_at, name, nik_hash, nik_encrypted, nik_masked, sex, phone, email)
+SELECT %(owner_base)s + s.row_no, %(now)s, %(now)s, s.owner_name, s.nik_hash, coalesce(s.nik_encrypted, ''),
+       coalesce(s.nik_masked, ''), coalesce(s.sex, ''), coalesce(s.phone, ''), coalesce(s.email, '')
+FROM import_bulk b JOIN import_staging s ON s.row_no = b.row_no
+WHERE b.owner_row = b.row_no
+"""
+BULK_ENTERPRISES = """
+INSERT INTO registry_enterprise (id, created_at, updated_at, name, nib, npwp, owner_id, address, regency_id,
+    district_id, sector_id, kbli_code, founded_year, legal_form, is_active, formal_step, class_reason,
+    criteria_disagree)
+SELECT %(enterprise_base)s + s.row_no, %(now)s, %(now)s, s.name, s.nib, '', %(owner_base)s + b.owner_row,
+       coalesce(s.address, ''), s.regency_id, s.district_id, s.sector_id, coalesce(s.kbli_code, ''), s.founded_year,
+       'perorangan', true, 0, '', false
+FROM import_bulk b JOIN import_staging s ON s.row_no = b.row_no
+"""
+BULK_REPORTS = """
+INSERT INTO registry_yearlyreport (created_at, updated_at, enterprise_id, year, omzet, capital, employees, source)
+SELECT %(now)s, %(now)s, %(enterprise_base)s + s.row_no, s.report_year, s.omzet, s.capital, s.employees, 'impor'
+FROM import_bulk b JOIN import_staging s ON s.row_no = b.row_no
+WHERE s.report_year IS NOT NULL AND num_nonnulls(s.omzet, s.capital, s.employees) > 0
+"""
+BULK_REGENCIES = """
+SELECT DISTINCT NULL::bigint, s.regency_id FROM import_bulk b JOIN import_staging s ON s.row_no = b.row_no
 """
 
 # What a bulk first load drops and rebuilds at the end, as seed_demo does: secondary indexes, and the unique

@@ -23,7 +23,9 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from hashlib import md5
 from itertools import islice
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -76,6 +78,23 @@ class ParseSettings:
     default_year: int | None = None
     default_regency: str | None = None
     language: str = "id"
+    facts: bool = False  # also return each staged row's Facts (a bulk first load decides in Python)
+
+
+class Facts(NamedTuple):
+    """What a bulk first load decides a staged row by, in file order (pipeline.BulkDecider): md5 digests of
+    its duplicate keys — NIB (b), owner NIK + name (k), names and place when it has neither (p) — the owner's
+    NIK (n, the first 16 bytes of its keyed hash), and what a refusal message shows."""
+
+    row: int
+    b: bytes | None
+    k: bytes | None
+    p: bytes | None
+    n: bytes | None
+    owner_named: bool
+    nib: str | None
+    name: str
+    nik_masked: str | None
 
 
 @dataclass
@@ -88,6 +107,7 @@ class ParsedChunk:
     rejected: int
     problems: list[Problem]
     last_row: int
+    facts: list[Facts] = field(default_factory=list)
 
 
 def _text(value: str | None) -> str:
@@ -217,19 +237,20 @@ class RowNormaliser:
     def chunk(self, rows: Iterable[tuple[int, dict[str, str]]]) -> ParsedChunk:
         lines: list[str] = []
         problems: list[Problem] = []
+        facts: list[Facts] | None = [] if self.settings.facts else None
         count = rejected = last = 0
         for number, cells in rows:
             count += 1
             last = number
-            line = self.row(number, cells, problems)
+            line = self.row(number, cells, problems, facts)
             if line is None:
                 rejected += 1
             else:
                 lines.append(line)
-        return ParsedChunk("".join(lines).encode(), len(lines), count, rejected, problems, last)
+        return ParsedChunk("".join(lines).encode(), len(lines), count, rejected, problems, last, facts or [])
 
-    def row(self, number: int, cells: dict[str, str], problems: list[Problem]) -> str | None:
-        """The staging line of a row, or None after appending its problems."""
+    def row(self, number: int, cells: dict[str, str], problems: list[Problem], facts: list | None = None) -> str | None:
+        """The staging line of a row, or None after appending its problems (and, when asked, its Facts)."""
         start = len(problems)
         get = cells.get
 
@@ -335,6 +356,18 @@ class RowNormaliser:
             nik_hash = digest.hexdigest()
             nik_encrypted = self._fernet.encrypt(nik.encode()).decode()
             nik_masked = f"{nik[:4]}{'*' * 8}{nik[12:]}"
+        if facts is not None:
+            # The same keys as sql.DUPLICATES (lower() of a squeezed name is the staging table's name_key).
+            name_key, owner_key = name.lower(), (owner_name or "").lower()
+            place = f"p{regency}|{district or ''}|{name_key}|{owner_key}"
+            facts.append(Facts(
+                number,
+                md5(f"b{nib}".encode()).digest() if nib else None,
+                md5(f"k{nik_hash}|{name_key}".encode()).digest() if nik_hash else None,
+                None if nib or nik_hash else md5(place.encode()).digest(),
+                bytes.fromhex(nik_hash[:32]) if nik_hash else None,
+                owner_name is not None, nib, name, nik_masked,
+            ))
         # Only free text can hold COPY's special characters; the other values are digits, codes or base64.
         return "\t".join((
             str(number), nib or "\\N", _text(name), _text(owner_name), nik_hash or "\\N", nik_encrypted or "\\N",

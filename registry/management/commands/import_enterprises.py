@@ -113,9 +113,7 @@ class Command(BaseCommand):
             estimate = max(result.estimated_rows, result.rows)
             share = f" (≈ {_number(100 * result.rows / estimate)} %)" if estimate else ""
             if result.saving:
-                self._say(f"{_number(result.rows)} baris dibaca; menyimpan ke registri (satu transaksi)")
-            elif result.bulk and not result.batches:
-                self._say(f"{_number(result.rows)} baris dibaca{share}")
+                self._say(f"{_number(result.rows)} baris dibaca; muatan awal diselesaikan: indeks dibangun ulang")
             else:
                 self._say(
                     f"{_number(result.rows)} baris dibaca{share}: {_number(result.added)} ditambah, "
