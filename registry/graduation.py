@@ -101,7 +101,11 @@ inputs AS (
                       AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
                 ) THEN 2
                 WHEN e.nib IS NOT NULL THEN 1 ELSE 0 END AS formal_step
-    FROM (SELECT e.* FROM registry_enterprise e WHERE {{scope}} ORDER BY e.id) e
+    FROM (
+        SELECT e.id, e.regency_id, e.nib, e.size_class, e.tier, e.class_status, e.formal_step, e.criteria_disagree,
+               e.class_reason, e.class_rule_set_id
+        FROM registry_enterprise e WHERE {{scope}} ORDER BY e.id
+    ) e
     -- the latest report with sales before this year, and the one before it
     LEFT JOIN LATERAL (
         SELECT r.year, r.omzet, r.verified_at, lead(r.year) OVER w AS prev_year, lead(r.omzet) OVER w AS prev_omzet

@@ -11,9 +11,10 @@
 3. Matching, in this order: by NIB; else by the owner's NIK (keyed hash) with the enterprise name compared
    case- and space-insensitively; a row with neither NIB nor NIK matches an enterprise that has neither,
    in the same regency and district, with the same name and owner name (otherwise every rerun would add
-   it again). Refused, never silently applied: a later row of the file repeating an NIB, an owner+name or
-   an enterprise (rejected naming the first row), an NIB whose enterprise belongs to an owner with another
-   NIK, an owner+name match whose enterprise has another NIB, a NIK that belongs to another owner.
+   it again). Refused, never silently applied: a row repeating an NIB, an owner+name, names and place, or
+   an enterprise of an earlier row of the file (rejected naming that row), an NIB whose enterprise belongs
+   to an owner with another NIK, an owner+name match whose enterprise has another NIB, a NIK that belongs to
+   another owner, a NIK no one knows yet without an owner name.
 4. Added / updated / unchanged are decided in SQL: an update only writes rows whose values are DISTINCT
    FROM what is stored, so an unchanged row writes nothing (and leaves no audit event). A blank cell keeps
    the stored value. An owner's details come from the first row of the file that names the owner.
@@ -61,14 +62,13 @@ BATCH_SIZE = 50_000
 CHUNK_SIZE = 2_500
 # Parse in worker processes from this many rows (estimated) on; below it starting them costs more than it saves.
 PROCESS_FROM_ROWS = 20_000
-# A first load into an empty registry of at least this many rows skips the audit triggers.
+# A first load into an empty registry of at least this many rows is a bulk load (module docstring, item 6).
 FIRST_LOAD_FROM_ROWS = 10_000
 # Enterprises a run remembers by id for the graduation recompute; past this it remembers their regencies.
 TOUCHED_IDS_MAX = 20_000
 DUPLICATE_SIMILARITY = 0.6
 
-# A first load into an empty registry of at least this many rows runs as one transaction with these tables'
-# secondary indexes dropped and rebuilt at the end.
+# The tables whose secondary indexes and unique constraints a bulk load drops and rebuilds.
 BULK_TABLES = ("registry_owner", "registry_enterprise", "registry_yearlyreport")
 
 
@@ -282,7 +282,7 @@ class BatchOutcome:
     unchanged: int
     rejected: int
     problems: list[Problem]
-    touched: list[tuple[int, str]]  # (enterprise id, regency) added or changed
+    touched: list[tuple[int | None, str]]  # (enterprise id, regency) added or changed; id None: regencies only
     duplicates: int
 
 
@@ -611,7 +611,8 @@ def _start_bulk(stage: StagingBatch, result: ImportResult) -> list[str]:
         cursor.execute(f"LOCK TABLE {', '.join(BULK_TABLES)} IN ACCESS EXCLUSIVE MODE")
     if not _registry_empty():
         raise RuntimeError(_("registri terisi oleh proses lain saat impor dimulai; jalankan ulang impor."))
-    result.audit_skipped = not result.dry_run and _triggers_skipped()
+    # A dry run skips them too (nothing it writes stays), but has no audit to leave out.
+    result.audit_skipped = _triggers_skipped() and not result.dry_run
     return stage.drop_indexes()
 
 

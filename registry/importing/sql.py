@@ -6,7 +6,8 @@ narrow INSERT-only tables — its refusal (import_reject), the enterprise it mat
 (import_owner) and whether it changed anything (import_changed). import_seen keeps, across the batches of one
 run, md5 keys of what the file already gave (NIBs, owner+name, names+place, enterprises, owners).
 
-Parameters: now, started (the run's start), first_load, job, similarity, owner_seq, enterprise_seq.
+Parameters: now, started (the run's start), job, similarity, owner_seq, enterprise_seq; a bulk first load's
+statements also owner_base and enterprise_base (ids are base + row number).
 """
 
 NAME_KEY = r"lower(regexp_replace(btrim({}), '\s+', ' ', 'g'))"

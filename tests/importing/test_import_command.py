@@ -171,3 +171,12 @@ def test_a_stopped_import_can_be_run_again_from_its_stored_file(settings, tmp_pa
 
     retry.refresh_from_db()
     assert retry.status == "selesai" and retry.summary["unchanged"] == 3 and retry.summary["added"] == 0
+
+
+def test_the_command_can_recompute_the_classes_itself():
+    out = io.StringIO()
+    call_command("import_enterprises", str(FILES / "clean.csv"), stdout=out, graduation="now")
+
+    assert "Kelas 3 UMKM dihitung ulang." in out.getvalue()
+    classes = dict(Enterprise.objects.values_list("nib", "size_class"))
+    assert classes == {"9120000000001": "mikro", "9120000000002": "mikro", None: "mikro"}
