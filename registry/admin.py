@@ -384,8 +384,23 @@ class OwnerAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
 # --- yearly reports and permits -------------------------------------------------------------------
 
 
+class RecomputeAfterSaveMixin:
+    """Yearly figures and permits decide an enterprise's class and tier: recompute it after commit
+    (for a row moved to another enterprise, both), as services.yearly_report_save does."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved_from = form.initial.get("enterprise") if change else None
+        services.graduation_enqueue([obj.enterprise_id, *([moved_from] if moved_from else [])])
+
+    def delete_model(self, request, obj):
+        enterprise_id = obj.enterprise_id
+        super().delete_model(request, obj)
+        services.graduation_enqueue([enterprise_id])
+
+
 @admin.register(YearlyReport)
-class YearlyReportAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class YearlyReportAdmin(RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     list_display = ["enterprise", "year", "omzet_rp", "capital_rp", "employees", "source", "verified"]
     list_select_related = ["enterprise"]
     list_filter = ["source"]
@@ -412,20 +427,10 @@ class YearlyReportAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin
             return queryset, False
         return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Same effect as services.yearly_report_save: the size class follows the figures.
-        moved_from = form.initial.get("enterprise") if change else None
-        services.graduation_enqueue([obj.enterprise_id, *([moved_from] if moved_from else [])])
-
-    def delete_model(self, request, obj):
-        enterprise_id = obj.enterprise_id
-        super().delete_model(request, obj)
-        services.graduation_enqueue([enterprise_id])
 
 
 @admin.register(Permit)
-class PermitAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class PermitAdmin(RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     list_display = ["number", "kind", "enterprise", "issued_on", "expires_on", "expired"]
     list_select_related = ["enterprise"]
     list_filter = ["kind"]
@@ -444,17 +449,6 @@ class PermitAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
         if not term:
             return queryset, False
         return queryset.filter(Q(number__iexact=term) | Q(enterprise__in=Enterprise.objects.search(term))), False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A permit or certificate moves the formalisation step: recompute the tier after commit.
-        moved_from = form.initial.get("enterprise") if change else None
-        services.graduation_enqueue([obj.enterprise_id, *([moved_from] if moved_from else [])])
-
-    def delete_model(self, request, obj):
-        enterprise_id = obj.enterprise_id
-        super().delete_model(request, obj)
-        services.graduation_enqueue([enterprise_id])
 
 
 # --- reference data -------------------------------------------------------------------------------
