@@ -8,7 +8,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -733,3 +733,76 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} ~ {self.other_id}"
+
+
+# --- Pembinaan: every support an enterprise has had, from any source -----------------------------
+
+
+class SupportSource(models.TextChoices):
+    CSR = "csr", _("CSR/TJSL perusahaan")
+    PLUT = "plut", _("PLUT KUMKM")
+    GOVERNMENT = "pemda", _("Program pemerintah (APBD)")
+
+
+class SupportKind(models.TextChoices):
+    """Kinds of support, shared by CSR programmes and PLUT services so the roadmap can add them up."""
+
+    COUNSELLING = "penyuluhan", _("Penyuluhan/konsultasi")
+    TRAINING = "pelatihan", _("Pelatihan")
+    FINANCING = "pembiayaan", _("Pembiayaan")
+    EQUIPMENT = "peralatan", _("Pemberian peralatan")
+    MENTORING = "pendampingan", _("Pendampingan")
+    MARKETING = "pemasaran", _("Pemasaran/promosi")
+    PERMITS = "perizinan", _("Perizinan (NIB/OSS)")
+    LEGAL_AID = "bantuan_hukum", _("Bantuan hukum")
+    OTHER = "lainnya", _("Lainnya")
+
+
+class SupportRecordQuerySet(models.QuerySet):
+    def active_on(self, day):
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day), started_on__lte=day)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class SupportRecord(TimeStampedModel):
+    """One row of the pembinaan ledger, written only through registry.services.support_record_*.
+
+    csr and plut never read each other; both write here (keyed by `source_key`, e.g. "csr.support:42",
+    so a retried write updates the same row) and the roadmap, the reassignment ranking and the enterprise
+    page read from here. `provider` names the company or centre: staff see it, companies never do."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("UMKM"), on_delete=models.PROTECT, related_name="support_records"
+    )
+    source = models.CharField(_("sumber"), max_length=10, choices=SupportSource.choices)
+    source_key = models.CharField(_("kunci sumber"), max_length=60, unique=True)
+    kind = models.CharField(_("jenis dukungan"), max_length=20, choices=SupportKind.choices)
+    provider = models.CharField(_("pemberi dukungan"), max_length=200)
+    title = models.CharField(_("program/layanan"), max_length=200, blank=True)
+    started_on = models.DateField(_("mulai"))
+    ended_on = models.DateField(_("selesai"), null=True, blank=True)
+    amount = models.BigIntegerField(_("nilai (Rp)"), null=True, blank=True)
+    outcome = models.CharField(_("hasil"), max_length=100, blank=True)
+
+    objects = SupportRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pembinaan")
+        verbose_name_plural = _("pembinaan")
+        ordering = ["-started_on", "-id"]
+        indexes = [
+            models.Index(fields=["enterprise", "-started_on"], name="registry_support_ent"),
+            models.Index(fields=["kind", "started_on"], name="registry_support_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="registry_support_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="registry_support_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.get_kind_display()} ({self.started_on})"

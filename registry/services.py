@@ -24,6 +24,7 @@ from .models import (
     Owner,
     Region,
     RuleSet,
+    SupportRecord,
     YearlyReport,
 )
 
@@ -536,3 +537,45 @@ def import_graduation(*, result, run_now: bool = False) -> str:
         "jobs": ", ".join(f"#{job.pk}" for job in jobs),
         "scope": _("seluruh provinsi") if scopes == [""] else ", ".join(regencies),
     }
+
+
+# --- Pembinaan ledger: the one place csr and plut record the support they give --------------------
+
+
+@transaction.atomic
+def support_record_save(
+    *,
+    source: str,
+    source_key: str,
+    enterprise_id: int,
+    kind: str,
+    provider: str,
+    started_on,
+    title: str = "",
+    ended_on=None,
+    amount: int | None = None,
+    outcome: str = "",
+) -> SupportRecord:
+    """Create or update the ledger row for one support (keyed by `source_key`, so a retry writes it once)."""
+    record = SupportRecord.objects.select_for_update().filter(source_key=source_key).first() or SupportRecord(
+        source_key=source_key
+    )
+    record.source = source
+    record.enterprise_id = enterprise_id
+    record.kind = kind
+    record.provider = provider
+    record.title = title
+    record.started_on = started_on
+    record.ended_on = ended_on
+    record.amount = amount
+    record.outcome = outcome
+    record.full_clean(validate_unique=False)
+    record.save()
+    return record
+
+
+def support_record_end(*, source_key: str, ended_on, outcome: str = "") -> int:
+    """Close a ledger row (support finished, graduated, moved or stopped); returns the rows changed (0 or 1)."""
+    return SupportRecord.objects.filter(source_key=source_key).update(
+        ended_on=ended_on, outcome=outcome, updated_at=timezone.now()
+    )

@@ -137,6 +137,7 @@ def enterprise_detail(request, pk: int):
     permits = list(enterprise.permits.order_by("kind", "-issued_on"))
     # Newest first on the (enterprise, -id) index; one query with the rule set of each row.
     events = list(enterprise.graduation_events.select_related("rule_set").order_by("-id")[:HISTORY_ROWS])
+    supports = list(enterprise.support_records.order_by("-started_on", "-id")[:HISTORY_ROWS])
     today = timezone.localdate()
     owner = enterprise.owner
     # Personal data is masked here, on the server: the template never receives the full NIK otherwise.
@@ -163,6 +164,7 @@ def enterprise_detail(request, pk: int):
         "tier_max": TIER_MAX,
         "events": [(event, wib(event.created_at), tier_meaning(event.to_tier)) for event in events],
         "events_capped": len(events) >= HISTORY_ROWS,
+        "supports": supports,
         "can_view_events": request.user.has_perm("registry.view_graduationevent"),
         "status_needs_review": ClassStatus.NEEDS_REVIEW,
         "status_confirmed": ClassStatus.CONFIRMED,

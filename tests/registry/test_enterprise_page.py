@@ -80,12 +80,12 @@ def test_permits_are_listed_and_the_expired_one_is_marked(staff_client, enterpri
     assert len(expired_rows) == 1 and "P-IRT" in expired_rows[0] and "kedaluwarsa" in expired_rows[0]
 
 
-def test_the_page_keeps_labelled_places_for_what_later_issues_fill(staff_client, enterprise):
+def test_a_new_enterprise_shows_empty_class_and_support_histories_with_a_label(staff_client, enterprise):
     text = text_of(staff_client.get(page_url(enterprise)))
 
-    for heading in ("Riwayat kelas (naik kelas)", "Dukungan CSR/TJSL", "Layanan PLUT"):
+    for heading in ("Riwayat kelas (naik kelas)", "Riwayat pembinaan (CSR/TJSL, PLUT, pemerintah)"):
         assert heading in text
-    assert text.count("Belum ada data.") == 3
+    assert text.count("Belum ada data.") == 2
 
 
 def test_plain_staff_see_the_nik_masked_and_never_in_full(staff_client, enterprise):
@@ -142,7 +142,7 @@ def test_the_page_needs_few_queries_whatever_the_number_of_reports(staff_client,
     for year in range(2015, 2023):
         services.yearly_report_save(enterprise=enterprise, year=year, omzet=year * 1000)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         staff_client.get(page_url(enterprise))
 
 
