@@ -13,6 +13,13 @@ MSME_OWNER = "Pemilik UMKM"
 
 _REGISTRY_MODELS = ["enterprise", "owner", "yearlyreport", "permit"]
 
+# Each app lists what its users hold here; STAFF gets the staff lists of all apps.
+CSR_STAFF_PERMISSIONS: list[str] = []
+CSR_OFFICER_PERMISSIONS: list[str] = []
+PLUT_STAFF_PERMISSIONS: list[str] = []
+PLUT_CONSULTANT_PERMISSIONS: list[str] = []
+MSME_OWNER_PERMISSIONS: list[str] = []
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     STAFF: [f"registry.{action}_{model}" for model in _REGISTRY_MODELS for action in ("view", "add", "change")]
     + ["registry.view_region", "registry.view_sector"]
@@ -22,14 +29,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["registry.view_jobrun", "registry.add_jobrun", "registry.view_graduationevent"]
     # Imports: review possible duplicates (never merged automatically) and the remembered column mappings.
     + ["registry.view_possibleduplicate", "registry.change_possibleduplicate"]
-    + ["registry.view_columnmapping", "registry.delete_columnmapping"],
+    + ["registry.view_columnmapping", "registry.delete_columnmapping"]
+    + ["registry.view_supportrecord"]
+    + CSR_STAFF_PERMISSIONS
+    + PLUT_STAFF_PERMISSIONS,
     PII_VIEWER: ["registry.view_owner_nik"],
     PLUT_CONSULTANT: [
         "registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit",
-        "registry.view_region", "registry.view_sector",
-    ],
-    COMPANY_OFFICER: [],
-    MSME_OWNER: [],
+        "registry.view_region", "registry.view_sector", "registry.view_supportrecord",
+    ]
+    + PLUT_CONSULTANT_PERMISSIONS,
+    COMPANY_OFFICER: CSR_OFFICER_PERMISSIONS,
+    MSME_OWNER: MSME_OWNER_PERMISSIONS,
 }
 
 

@@ -16,7 +16,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("registri/", include("registry.urls")),
+    path("perusahaan/", include("csr.urls")),
+    path("layanan/", include("plut.urls")),
     path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("csr.api.urls")),
+    path("api/v1/plut/", include("plut.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -393,7 +393,7 @@ def graduated():
 
 def test_the_enterprise_page_shows_the_current_class_and_its_history_with_reasons(staff_client, graduated):
     text = text_of(staff_client.get(graduated.get_absolute_url()))
-    section = text[text.index('id="riwayat-kelas"'):text.index('id="dukungan-csr"')]
+    section = text[text.index('id="riwayat-kelas"'):text.index('id="pembinaan"')]
 
     assert "Mikro" in section and "Terkonfirmasi" in section
     assert "2 dari 12: mikro, memiliki NIB" in section
@@ -435,7 +435,7 @@ def test_the_enterprise_page_caps_the_history_and_keeps_its_queries_bounded(staf
 
     assert len(response.context["events"]) == 50
     assert "Ditampilkan 50 perubahan terbaru." in text_of(response)
-    assert queries() == few <= 8
+    assert queries() == few <= 9
 
 
 def test_the_history_admin_lists_changes_with_rupiah_and_filters_by_direction(staff_client, graduated):
