@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import signals
+
 CERTIFICATE_KINDS = ("pirt", "halal", "bpom", "sni", "merek")
 
 _CLASS_RANK = "CASE {c} WHEN 'mikro' THEN 0 WHEN 'kecil' THEN 1 WHEN 'menengah' THEN 2 WHEN 'besar' THEN 3 END"
@@ -289,18 +291,27 @@ def _recompute(cursor, scope: str, params: dict) -> ChunkResult:
     return result
 
 
+def _announce(result: ChunkResult, **scope) -> ChunkResult:
+    """Tell listeners (CSR supports) once the change is committed; nothing is sent when nothing changed."""
+    if result.changed:
+        transaction.on_commit(lambda: signals.classes_changed.send(sender=ChunkResult, **scope))
+    return result
+
+
 def recompute_regency(*, regency: str, rule_set_id: int, job_run_id: int | None = None) -> ChunkResult:
     """Recompute one regency in one transaction, holding a lock so overlapping runs take turns."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('registry.graduation'), hashtext(%s))", [regency])
-        return _recompute(cursor, "e.regency_id = %(regency)s", _params(rule_set_id, job_run_id, regency=regency))
+        result = _recompute(cursor, "e.regency_id = %(regency)s", _params(rule_set_id, job_run_id, regency=regency))
+    return _announce(result, regency=regency, job_run_id=job_run_id)
 
 
 def recompute_enterprises(*, enterprise_ids: list[int], rule_set_id: int | None = None) -> ChunkResult:
     """Recompute a few enterprises, e.g. right after their figures or permits were saved."""
     rule_set_id = rule_set_id or active_rule_set_id()
     with transaction.atomic(), connection.cursor() as cursor:
-        return _recompute(cursor, "e.id = ANY(%(ids)s)", _params(rule_set_id, ids=enterprise_ids))
+        result = _recompute(cursor, "e.id = ANY(%(ids)s)", _params(rule_set_id, ids=enterprise_ids))
+    return _announce(result, enterprise_ids=list(enterprise_ids), job_run_id=None)
 
 
 def preview(*, rule_set_id: int, regency: str | None = None) -> list[tuple[str, str | None, str | None, int]]:
@@ -321,4 +332,5 @@ def recompute_all(*, rule_set_id: int | None = None) -> ChunkResult:
     """The whole province in one statement (seed_demo, benchmarks); jobs go regency by regency instead."""
     rule_set_id = rule_set_id or active_rule_set_id()
     with transaction.atomic(), connection.cursor() as cursor:
-        return _recompute(cursor, "TRUE", _params(rule_set_id))
+        result = _recompute(cursor, "TRUE", _params(rule_set_id))
+    return _announce(result, regency=None, job_run_id=None)

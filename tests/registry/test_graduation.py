@@ -248,3 +248,27 @@ def test_staff_saving_yearly_figures_recomputes_that_enterprise(django_capture_o
         services.yearly_report_save(enterprise=enterprise, year=LAST_YEAR, omzet=2_500_000_000, verified_by=staff)
     enterprise.refresh_from_db()
     assert (enterprise.size_class, enterprise.class_status) == ("kecil", "terkonfirmasi")
+
+
+def test_listeners_hear_about_a_class_change_after_commit_and_not_about_a_recompute_that_changed_nothing(
+    django_capture_on_commit_callbacks,
+):
+    from registry import signals
+
+    heard = []
+
+    def listener(sender, signal, **scope):
+        heard.append(scope)
+
+    signals.classes_changed.connect(listener)
+    try:
+        enterprise = make_enterprise("Kerupuk Jangek Tanjungbalai")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.yearly_report_save(enterprise=enterprise, year=2025, omzet=2_400_000_000)
+            graduation.recompute_enterprises(enterprise_ids=[enterprise.pk])
+        assert heard == [{"enterprise_ids": [enterprise.pk], "job_run_id": None}]
+        with django_capture_on_commit_callbacks(execute=True):
+            graduation.recompute_enterprises(enterprise_ids=[enterprise.pk])
+        assert len(heard) == 1
+    finally:
+        signals.classes_changed.disconnect(listener)
