@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("registri/", include("registry.urls")),
     path("perusahaan/", include("csr.urls")),
+    path("peta-jalan/", include("csr.roadmap.urls")),
     path("layanan/", include("plut.urls")),
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("csr.api.urls")),
