@@ -252,6 +252,24 @@ WHERE d.old_class IS DISTINCT FROM d.new_class
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
+# Active CSR supports (from the pembinaan ledger) whose enterprise a rule set would move up a class: only the
+# enterprises that have one are classified, so this stays quick however large the province.
+PREVIEW_SUPPORTS_SQL = f"""
+WITH {DECIDE_SQL}
+SELECT s.id, d.id, e.name, d.regency_id, d.old_class, d.new_class, s.provider, s.title, s.kind, s.started_on,
+       count(*) OVER () AS total
+FROM described d
+JOIN registry_supportrecord s ON s.enterprise_id = d.id
+JOIN registry_enterprise e ON e.id = d.id
+WHERE s.source = 'csr' AND s.started_on <= %(today)s AND (s.ended_on IS NULL OR s.ended_on >= %(today)s)
+  AND {_rank("d.new_class")} > {_rank("d.old_class")}
+ORDER BY d.regency_id, e.name, s.id
+LIMIT %(limit)s
+"""
+_ACTIVE_CSR_SCOPE = """e.id IN (
+    SELECT s.enterprise_id FROM registry_supportrecord s
+    WHERE s.source = 'csr' AND s.started_on <= %(today)s AND (s.ended_on IS NULL OR s.ended_on >= %(today)s))"""
+
 # For the recompute statement only, and put back afterwards. Every join in it is an index look-up per
 # enterprise in id order; a hash or merge join would read the whole province (all enterprises or all
 # reports) for each regency chunk. work_mem: the sort of a large regency's enterprises stays in memory.
@@ -320,6 +338,33 @@ def preview(*, rule_set_id: int, regency: str | None = None) -> list[tuple[str, 
     with connection.cursor() as cursor:
         cursor.execute(PREVIEW_SQL.format(scope=scope), _params(rule_set_id, regency=regency))
         return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class SupportMove:
+    support_id: int
+    enterprise_id: int
+    enterprise: str
+    regency: str
+    from_class: str | None
+    to_class: str | None
+    provider: str
+    title: str
+    kind: str
+    started_on: object
+
+
+def preview_supports(
+    *, rule_set_id: int, regency: str | None = None, limit: int = 200
+) -> tuple[int, list[SupportMove]]:
+    """Active CSR supports whose enterprise the rule set would move up a class: (how many, the first `limit`)."""
+    scope = _ACTIVE_CSR_SCOPE + (" AND e.regency_id = %(regency)s" if regency else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            PREVIEW_SUPPORTS_SQL.format(scope=scope), _params(rule_set_id, regency=regency, limit=limit)
+        )
+        rows = cursor.fetchall()
+    return (rows[0][-1] if rows else 0), [SupportMove(*row[:-1]) for row in rows]
 
 
 def active_rule_set_id() -> int:

@@ -287,6 +287,7 @@ def rule_set_preview(request, pk: int):
     if regency not in regencies:
         regency = ""
     rows = graduation.preview(rule_set_id=rule_set.pk, regency=regency or None)
+    supports_total, supports = graduation.preview_supports(rule_set_id=rule_set.pk, regency=regency or None)
     context = _admin_page(
         request, rule_set, _("Pratinjau perubahan: %(rule_set)s") % {"rule_set": rule_set},
         active=active,
@@ -295,6 +296,8 @@ def rule_set_preview(request, pk: int):
         regencies=regencies.items(),
         regency=regency,
         regency_name=regencies.get(regency, ""),
+        supports=supports,
+        supports_total=supports_total,
         can_activate=not rule_set.is_active and request.user.has_perm("registry.change_ruleset"),
     )
     return render(request, "admin/registry/ruleset/preview.html", context)

@@ -1,6 +1,7 @@
 """Staff pages of naik kelas: rule sets and their preview and activation, recompute runs with their progress,
 the class history in the admin and on the enterprise page."""
 
+import datetime
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import graduation
+from registry import graduation, services
 from registry.models import Enterprise, GraduationEvent, JobRun, JobStatus, RuleSet, YearlyReport
 from registry.paginators import LargeTablePaginator
 from sumut_umkm import roles
@@ -85,7 +86,7 @@ def province():
                               (stays_micro, 900_000_000), (stays_medium, 20_000_000_000)]:
         report(enterprise, LAST_YEAR, omzet=omzet)
     recompute(*medan, binjai, stays_micro, stays_medium)
-    return {"medan": medan, "binjai": binjai}
+    return {"medan": medan, "binjai": binjai, "stays_micro": stays_micro}
 
 
 def snapshot():
@@ -156,8 +157,27 @@ def test_the_preview_counts_the_moves_per_regency_and_class_and_writes_nothing(s
     assert [(r.name, r.total) for r in summary.regencies] == [("Kota Binjai", 1), ("Kota Medan", 2)]
     assert "3 UMKM akan berpindah kelas: 0 naik, 3 turun" in text
     assert "Kota Binjai" in text and "Kota Medan" in text
-    assert "dukungan CSR/TJSL yang akan lulus belum termasuk dalam pratinjau ini" in text
+    assert "Tidak ada dukungan CSR/TJSL aktif pada UMKM yang akan naik kelas." in text
     assert snapshot() == before
+
+
+def test_the_preview_lists_the_active_csr_supports_whose_enterprise_would_move_up(staff_client, province):
+    micro = province["stays_micro"]
+    for key, ended_on in (("csr.support:1", None), ("csr.support:2", datetime.date(2020, 12, 31))):
+        services.support_record_save(
+            source="csr", source_key=key, enterprise_id=micro.pk, kind="pelatihan", provider="PT Perkebunan Uji",
+            title=f"Program {key}", started_on=datetime.date(2020, 1, 1), ended_on=ended_on,
+        )
+    candidate = draft(omzet_micro_max=500_000_000)  # 900 jt becomes small
+
+    response = staff_client.get(reverse("registry:ruleset-preview", args=[candidate.pk]))
+    text = text_of(response)
+
+    assert response.context["supports_total"] == 1
+    [move] = response.context["supports"]
+    assert (move.enterprise, move.from_class, move.to_class, move.title) == (
+        "Tetap mikro", "mikro", "kecil", "Program csr.support:1")
+    assert "PT Perkebunan Uji" in text and "1 dukungan aktif" in text
 
 
 def test_the_preview_can_be_narrowed_to_one_regency(staff_client, province):
