@@ -44,6 +44,7 @@ from .models import (
     Region,
     RuleSet,
     Sector,
+    SupportRecord,
     YearlyReport,
 )
 from .paginators import LargeTablePaginator
@@ -1091,3 +1092,42 @@ class ColumnMappingAdmin(admin.ModelAdmin):
     @admin.display(description=_("diubah (WIB)"))
     def updated_wib(self, obj):
         return wib(obj.updated_at)
+
+
+@admin.register(SupportRecord)
+class SupportRecordAdmin(LargeListAdminMixin, admin.ModelAdmin):
+    """The pembinaan ledger: written by the CSR and PLUT services, read here by staff (never edited by hand)."""
+
+    list_display = ["started_on", "ended_on", "enterprise_link", "source", "kind", "provider", "title", "amount_rp",
+                    "outcome"]
+    list_select_related = ["enterprise"]
+    list_filter = ["source", "kind", ("ended_on", admin.EmptyFieldListFilter)]
+    ordering = ["-id"]
+    search_fields = ["enterprise__name"]
+    search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
+    readonly_fields = ["enterprise_link", "amount_rp"]
+    fields = ["enterprise_link", "source", "source_key", "kind", "provider", "title", "started_on", "ended_on",
+              "amount_rp", "outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
+
+    @admin.display(description=_("UMKM"))
+    def enterprise_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.enterprise.get_absolute_url(), obj.enterprise.name)
+
+    @admin.display(description=_("nilai"))
+    def amount_rp(self, obj):
+        return rupiah(obj.amount) if obj.amount is not None else "—"
+

@@ -67,3 +67,16 @@ def test_the_enterprise_page_lists_every_support_with_its_provider_for_staff():
     page = client.get(reverse("registry:enterprise-detail", args=[enterprise.pk])).content.decode()
     assert "PT Bank Sumut" in page and "Rp2.500.000" in page
     assert "PLUT KUMKM Sumut" in page and "Perizinan (NIB/OSS)" in page
+
+
+def test_staff_read_the_ledger_in_the_admin_and_cannot_edit_it():
+    enterprise = make_enterprise("Sirup Markisa Berastagi")
+    row = record(enterprise)
+    client = Client()
+    client.force_login(make_staff("petugas_ledger"))
+    listing = client.get(reverse("admin:registry_supportrecord_changelist"))
+    assert listing.status_code == 200 and "PT Bank Sumut" in listing.content.decode()
+    assert client.get(reverse("admin:registry_supportrecord_change", args=[row.pk])).status_code == 200
+    change = reverse("admin:registry_supportrecord_change", args=[row.pk])
+    assert client.post(change, {"provider": "X"}).status_code == 403
+    assert SupportRecord.objects.get().provider == "PT Bank Sumut"
