@@ -44,8 +44,10 @@ from .models import (
     Region,
     RuleSet,
     Sector,
+    StaffRegion,
     SupportRecord,
     YearlyReport,
+    staff_regency,
 )
 from .paginators import LargeTablePaginator
 from .templatetags.rupiah import rupiah
@@ -232,6 +234,18 @@ class LargeListAdminMixin:
     actions = None
 
 
+class RegionScopedAdminMixin:
+    """A regency office's staff see only their regency's rows (Enterprise.objects.for_user); a row of another
+    regency is then "not found", the same as one that does not exist."""
+
+    regency_path = "regency_id"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        code = staff_regency(request.user)
+        return queryset if code is None else queryset.filter(**{self.regency_path: code})
+
+
 # --- enterprise -----------------------------------------------------------------------------------
 
 
@@ -253,7 +267,7 @@ class PermitInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class EnterpriseAdmin(RegionScopedAdminMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     form = EnterpriseAdminForm
     list_display = [
         "name", "nib", "regency_name", "district_name", "sector_code", "size_class", "tier_column", "formal",
@@ -292,6 +306,12 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     ]
     inlines = [YearlyReportInline, PermitInline]
     history_includes_related = True  # the enterprise's reports and permits belong in its history
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        code = staff_regency(request.user)
+        if code is not None and db_field.name == "regency":
+            kwargs["queryset"] = Region.objects.filter(code=code)  # a regency office records its own regency only
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("kabupaten/kota"))
     def regency_name(self, obj):
@@ -347,7 +367,7 @@ class EnterpriseAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Owner)
-class OwnerAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class OwnerAdmin(RegionScopedAdminMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     form = OwnerAdminForm
     list_display = ["name", "nik_masked", "sex", "phone", "email"]
     list_filter = ["sex"]
@@ -371,6 +391,15 @@ class OwnerAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
         if obj:
             fieldsets.append((_("Catatan sistem"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}))
         return fieldsets
+
+    def get_queryset(self, request):
+        # An owner belongs to the regency of one of their enterprises; a sub-select keeps the list free of
+        # duplicate rows for owners with two enterprises there.
+        queryset = super(RegionScopedAdminMixin, self).get_queryset(request)
+        code = staff_regency(request.user)
+        if code is None:
+            return queryset
+        return queryset.filter(pk__in=Enterprise.objects.filter(regency_id=code).values("owner_id"))
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -401,7 +430,10 @@ class RecomputeAfterSaveMixin:
 
 
 @admin.register(YearlyReport)
-class YearlyReportAdmin(RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class YearlyReportAdmin(
+    RegionScopedAdminMixin, RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin
+):
+    regency_path = "enterprise__regency_id"
     list_display = ["enterprise", "year", "omzet_rp", "capital_rp", "employees", "source", "verified"]
     list_select_related = ["enterprise"]
     list_filter = ["source"]
@@ -431,7 +463,10 @@ class YearlyReportAdmin(RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdm
 
 
 @admin.register(Permit)
-class PermitAdmin(RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class PermitAdmin(
+    RegionScopedAdminMixin, RecomputeAfterSaveMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin
+):
+    regency_path = "enterprise__regency_id"
     list_display = ["number", "kind", "enterprise", "issued_on", "expires_on", "expired"]
     list_select_related = ["enterprise"]
     list_filter = ["kind"]
@@ -861,8 +896,10 @@ class JobRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(GraduationEvent)
-class GraduationEventAdmin(LargeListAdminMixin, admin.ModelAdmin):
+class GraduationEventAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """The append-only class history: readable by staff, never added to, changed or deleted by hand."""
+
+    regency_path = "enterprise__regency_id"
 
     list_display = ["created_wib", "enterprise_link", "class_move", "tier_move", "direction", "status", "reason",
                     "year", "omzet_rp", "rule_set_version"]
@@ -940,9 +977,11 @@ class DuplicateDistrictFilter(admin_filters.DistrictFilter):
 
 
 @admin.register(PossibleDuplicate)
-class PossibleDuplicateAdmin(admin.ModelAdmin):
+class PossibleDuplicateAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     """Pairs of enterprises an import found alike (same owner NIK, same district, similar names), side by side
     for staff to review. Nothing is merged here: staff merge by hand, then mark the pair as handled."""
+
+    regency_path = "enterprise__regency_id"
 
     list_display = ["found_wib", "first_name", "other_name", "district_name", "owner_nik", "similarity_percent",
                     "status", "reviewer"]
@@ -1095,8 +1134,10 @@ class ColumnMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportRecord)
-class SupportRecordAdmin(LargeListAdminMixin, admin.ModelAdmin):
+class SupportRecordAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """The pembinaan ledger: written by the CSR and PLUT services, read here by staff (never edited by hand)."""
+
+    regency_path = "enterprise__regency_id"
 
     list_display = ["started_on", "ended_on", "enterprise_link", "source", "kind", "provider", "title", "amount_rp",
                     "outcome"]
@@ -1130,4 +1171,14 @@ class SupportRecordAdmin(LargeListAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("nilai"))
     def amount_rp(self, obj):
         return rupiah(obj.amount) if obj.amount is not None else "—"
+
+
+@admin.register(StaffRegion)
+class StaffRegionAdmin(admin.ModelAdmin):
+    """Which staff work for a regency office; managed by administrators (no row = provincial staff)."""
+
+    list_display = ["user", "regency"]
+    list_select_related = ["user", "regency"]
+    autocomplete_fields = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
 

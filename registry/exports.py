@@ -119,11 +119,15 @@ def filters_from_admin(query) -> dict[str, str]:
     return filters
 
 
-def enterprises_for_export(filters: dict) -> QuerySet:
-    """The enterprises the filters select; a wrong filter raises ValidationError naming it and the reason."""
-    # The export sees what the list sees: once lists are scoped per user (Enterprise.objects.for_user),
-    # apply it here too.
-    filterset = EnterpriseExportFilterSet(filters, queryset=Enterprise.objects.all())
+def enterprises_for_export(filters: dict, *, scope_regency: str | None = None) -> QuerySet:
+    """The enterprises the filters select; a wrong filter raises ValidationError naming it and the reason.
+
+    `scope_regency` is the regency a regency office's staff are limited to (Enterprise.objects.for_user): the
+    export sees what their list sees, also when the worker runs it later without the user."""
+    queryset = Enterprise.objects.all()
+    if scope_regency is not None:
+        queryset = queryset.filter(regency_id=scope_regency)
+    filterset = EnterpriseExportFilterSet(filters, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationError({
             name: [f"{filterset.form.fields[name].label}: {message}" for message in messages]

@@ -198,7 +198,29 @@ class Owner(TimeStampedModel):
 # --- Enterprise -----------------------------------------------------------------------------------
 
 
+def staff_regency(user) -> str | None:
+    """The regency a staff user is limited to (a regency office), or None for provincial staff.
+
+    Cached on the user object: every list, page and export of one request asks."""
+    if not hasattr(user, "_registry_regency"):
+        code = None
+        if user.is_authenticated and not user.is_superuser:
+            code = StaffRegion.objects.filter(user_id=user.pk).values_list("regency_id", flat=True).first()
+        user._registry_regency = code
+    return user._registry_regency
+
+
 class EnterpriseQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """What a staff user may see: the province, or one regency for a regency office's staff.
+
+        An enterprise with no known regency is provincial staff's only. Anyone who is not staff sees nothing
+        here: companies and MSME owners reach enterprises only through their own portals' scoping."""
+        if not (user.is_authenticated and user.is_staff):
+            return self.none()
+        code = staff_regency(user)
+        return self if code is None else self.filter(regency_id=code)
+
     def active(self):
         return self.filter(is_active=True)
 
@@ -806,3 +828,28 @@ class SupportRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id}: {self.get_kind_display()} ({self.started_on})"
+
+
+
+class StaffRegion(models.Model):
+    """A regency office's staff member (Dinas Koperasi kab/kota): sees only that regency. No row = province."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="registry_region"
+    )
+    regency = models.ForeignKey(
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": RegionLevel.REGENCY},
+    )
+
+    class Meta:
+        verbose_name = _("wilayah kerja petugas")
+        verbose_name_plural = _("wilayah kerja petugas")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.regency_id}"
+
+    def clean(self):
+        if self.regency_id and self.regency.level != RegionLevel.REGENCY:
+            raise ValidationError({"regency": _("Pilih kabupaten/kota, bukan provinsi atau kecamatan.")})
+

@@ -26,6 +26,7 @@ from .models import (
     RuleSet,
     SupportRecord,
     YearlyReport,
+    staff_regency,
 )
 
 logger = logging.getLogger(__name__)
@@ -278,10 +279,12 @@ def export_start(*, filters: dict, fmt: str, user=None, enqueue: bool = True) ->
     if fmt not in exports.FORMATS:
         raise ValidationError({"format": [_("Format ekspor “%(format)s” tidak dikenal; pilih csv atau xlsx.")
                                           % {"format": fmt}]})
-    exports.enterprises_for_export(filters)
+    scope_regency = staff_regency(user) if user is not None else None
+    exports.enterprises_for_export(filters, scope_regency=scope_regency)
     job = JobRun.objects.create(
-        kind=EXPORT_KIND, scope=filters.get("regency", ""), started_by=user,
-        params={"format": fmt, "filters": dict(filters)}, result_name=exports.export_filename(fmt),
+        kind=EXPORT_KIND, scope=scope_regency or filters.get("regency", ""), started_by=user,
+        params={"format": fmt, "filters": dict(filters), **({"scope_regency": scope_regency} if scope_regency else {})},
+        result_name=exports.export_filename(fmt),
     )
 
     def send():
@@ -315,7 +318,9 @@ def export_run(*, job_id: int) -> None:
     progress = exports.JobProgress(job_id)
     try:
         fmt = job.params.get("format", "")
-        queryset = exports.enterprises_for_export(job.params.get("filters") or {})
+        queryset = exports.enterprises_for_export(
+            job.params.get("filters") or {}, scope_regency=job.params.get("scope_regency")
+        )
         # One count per job (not per page): it sizes the progress bar.
         JobRun.objects.filter(pk=job_id).update(total=queryset.count())
         # On disk while it is written (constant memory); the file system storage then moves it into place.

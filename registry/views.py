@@ -33,6 +33,7 @@ from .models import (
     RuleSet,
     SizeClass,
     YearlyReport,
+    staff_regency,
 )
 from .paginators import LargeTablePaginator
 from .templatetags.rupiah import rupiah, rupiah_short
@@ -130,7 +131,9 @@ def enterprise_detail(request, pk: int):
     """Everything known about one enterprise on one page."""
     _require_staff(request.user)
     enterprise = get_object_or_404(
-        Enterprise.objects.select_related("owner", "regency", "district", "sector", "sector__parent", "class_rule_set"),
+        Enterprise.objects.for_user(request.user).select_related(
+            "owner", "regency", "district", "sector", "sector__parent", "class_rule_set"
+        ),
         pk=pk,
     )
     reports = list(enterprise.yearly_reports.select_related("verified_by").order_by("-year"))
@@ -430,7 +433,7 @@ def enterprise_export(request, fmt: str):
     filters = exports.filters_from_admin(request.GET)
     back = f"{reverse('admin:registry_enterprise_changelist')}?{request.GET.urlencode()}"
     try:
-        enterprises = exports.enterprises_for_export(filters)
+        enterprises = exports.enterprises_for_export(filters, scope_regency=staff_regency(request.user))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

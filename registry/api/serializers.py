@@ -33,6 +33,7 @@ from registry.models import (
     Sex,
     SizeClass,
     YearlyReport,
+    staff_regency,
 )
 from sumut_umkm.api import CleanModelSerializer, as_drf_validation_error
 
@@ -258,6 +259,15 @@ class EnterpriseWriteSerializer(CleanModelSerializer):
     )
     owner_name = serializers.CharField(write_only=True, required=False, max_length=150)
     owner_nik = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=40)
+
+    def validate_regency(self, regency):
+        request = self.context.get("request")
+        code = staff_regency(request.user) if request is not None else None
+        if code is not None and regency.code != code:
+            raise serializers.ValidationError(
+                _("Anda hanya dapat mencatat UMKM di wilayah kerja Anda (%(code)s).") % {"code": code}
+            )
+        return regency
     owner_sex = SexField(write_only=True, required=False, allow_blank=True, choices=Sex.choices)
     owner_phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     owner_email = serializers.EmailField(write_only=True, required=False, allow_blank=True)

@@ -115,7 +115,7 @@ class EnterpriseViewSet(
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = super().get_queryset().for_user(self.request.user)
         if self.action == "list":
             # One query per page, and never the owner's NIK hash or ciphertext.
             return queryset.only(*serializers.EnterpriseSerializer.LIST_COLUMNS)

@@ -213,8 +213,9 @@ def test_a_list_page_costs_the_same_few_queries_at_any_size_and_never_counts(api
     for n in range(60):
         make_enterprise(owner=owner if n % 2 else None, sector="10" if n % 3 else None)
     for page_size in (5, 50):
-        # permission look-ups (2) + the page (1); filter validation adds one per code filter
-        with django_assert_max_num_queries(4) as captured:
+        # permission look-ups (2) + the user's regency scope (1) + the page (1); filter validation adds one per
+        # code filter
+        with django_assert_max_num_queries(5) as captured:
             response = api.get(ENTERPRISES, {"page_size": page_size, "regency": "12.71"})
         assert len(response.json()["results"]) == page_size
         sql = " ".join(query["sql"] for query in captured.captured_queries).upper()

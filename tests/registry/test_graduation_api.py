@@ -116,8 +116,8 @@ def test_the_history_page_costs_a_few_queries_however_long_it_is(api, django_ass
     enterprise = make_enterprise()
     for offset in range(6):
         recompute(enterprise, LAST_YEAR - 5 + offset, 3_000_000_000 if offset % 2 else 1_000_000_000)
-    # permission look-ups (2) + the enterprise (1) + the page with its rule sets (1)
-    with django_assert_max_num_queries(4):
+    # permission look-ups (2) + the regency scope (1) + the enterprise (1) + the page with its rule sets (1)
+    with django_assert_max_num_queries(5):
         response = api.get(history_url(enterprise))
     assert len(response.json()["results"]) == 5
 

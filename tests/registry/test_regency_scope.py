@@ -1,0 +1,91 @@
+"""A regency office's staff (Dinas Koperasi kab/kota) see and change only their own regency's enterprises."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from registry import services
+from registry.models import Enterprise, StaffRegion
+from tests.factories import make_enterprise, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enterprises():
+    medan = make_enterprise("Bolu Meranti Medan", regency="12.71", district="12.71.01")
+    binjai = make_enterprise("Rambutan Binjai", regency="12.75", district="12.75.01")
+    services.yearly_report_save(enterprise=binjai, year=2025, omzet=100_000_000)
+    return {"medan": medan, "binjai": binjai}
+
+
+@pytest.fixture
+def medan_staff():
+    user = make_staff("petugas_dinas_medan")
+    StaffRegion.objects.create(user=user, regency_id="12.71")
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_regency_staff_list_only_their_regency_in_the_admin(medan_staff, enterprises):
+    page = client_for(medan_staff).get(reverse("admin:registry_enterprise_changelist")).content.decode()
+    assert "Bolu Meranti Medan" in page and "Rambutan Binjai" not in page
+
+
+def test_another_regencys_enterprise_is_not_found_on_every_page_and_endpoint(medan_staff, enterprises):
+    binjai = enterprises["binjai"]
+    client = client_for(medan_staff)
+    report = binjai.yearly_reports.get()
+    for url in (
+        reverse("registry:enterprise-detail", args=[binjai.pk]),
+        reverse("admin:registry_enterprise_change", args=[binjai.pk]),
+        reverse("admin:registry_yearlyreport_change", args=[report.pk]),
+        reverse("admin:registry_owner_change", args=[binjai.owner_id]) if binjai.owner_id else None,
+    ):
+        if url:
+            response = client.get(url)
+            assert response.status_code in (302, 404), url
+            assert "Rambutan Binjai" not in response.content.decode()
+
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=medan_staff).key}")
+    assert api.get(f"/api/v1/enterprises/{binjai.pk}/").status_code == 404
+    assert api.get(f"/api/v1/enterprises/{binjai.pk}/graduation-history/").status_code == 404
+    assert api.patch(f"/api/v1/enterprises/{binjai.pk}/", {"name": "Diubah"}, content_type="application/json"
+                     ).status_code == 404
+    listed = [row["name"] for row in api.get("/api/v1/enterprises/").json()["results"]]
+    assert listed == ["Bolu Meranti Medan"]
+    assert Enterprise.objects.get(pk=binjai.pk).name == "Rambutan Binjai"
+
+
+def test_regency_staff_cannot_record_an_enterprise_in_another_regency_through_the_api(medan_staff):
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=medan_staff).key}")
+    response = api.post("/api/v1/enterprises/", {"name": "Salah wilayah", "regency": "12.75"},
+                        content_type="application/json")
+    assert response.status_code == 400
+    assert "wilayah kerja" in response.content.decode()
+    assert not Enterprise.objects.filter(name="Salah wilayah").exists()
+
+
+def test_an_export_by_regency_staff_holds_only_their_regency_even_when_they_filter_another(medan_staff, enterprises):
+    client = client_for(medan_staff)
+    own = client.get(reverse("registry:enterprise-export", args=["csv"]))
+    names = [row["nama_usaha"] for row in csv.DictReader(io.StringIO(b"".join(own.streaming_content).decode()))]
+    assert names == ["Bolu Meranti Medan"]
+    other = client.get(reverse("registry:enterprise-export", args=["csv"]), {"regency": "12.75"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(other.streaming_content).decode())))
+    assert rows == []
+
+
+def test_provincial_staff_still_see_every_regency(enterprises):
+    page = client_for(make_staff("petugas_provinsi")).get(reverse("admin:registry_enterprise_changelist"))
+    text = page.content.decode()
+    assert "Bolu Meranti Medan" in text and "Rambutan Binjai" in text
