@@ -16,9 +16,26 @@ _REGISTRY_MODELS = ["enterprise", "owner", "yearlyreport", "permit"]
 # Each app lists what its users hold here; STAFF gets the staff lists of all apps.
 CSR_STAFF_PERMISSIONS: list[str] = []
 CSR_OFFICER_PERMISSIONS: list[str] = []
-PLUT_STAFF_PERMISSIONS: list[str] = []
-PLUT_CONSULTANT_PERMISSIONS: list[str] = []
-MSME_OWNER_PERMISSIONS: list[str] = []
+# PLUT: staff run the centres (catalogue, consultants, local days off, claims, queue, events); consultants work
+# their assigned requests; MSME owners use the portal (what they see is scoped by plut's for_user, not by these).
+PLUT_STAFF_PERMISSIONS: list[str] = (
+    [f"plut.{action}_{model}" for model in ("centre", "service", "consultant", "event")
+     for action in ("view", "add", "change")]
+    + ["plut.view_localholiday", "plut.add_localholiday", "plut.change_localholiday", "plut.delete_localholiday"]
+    + ["plut.view_enterpriseclaim", "plut.change_enterpriseclaim"]
+    + ["plut.view_servicerequest", "plut.add_servicerequest", "plut.change_servicerequest"]
+    + ["plut.view_requestevent", "plut.add_requestevent", "plut.view_attachment"]
+    + ["plut.view_eventregistration", "plut.add_eventregistration", "plut.change_eventregistration"]
+)
+PLUT_CONSULTANT_PERMISSIONS: list[str] = [
+    "plut.view_centre", "plut.view_service", "plut.view_servicerequest", "plut.change_servicerequest",
+    "plut.view_requestevent", "plut.add_requestevent", "plut.view_attachment", "plut.view_event",
+    "plut.view_eventregistration",
+]
+MSME_OWNER_PERMISSIONS: list[str] = [
+    "plut.view_service", "plut.view_event", "plut.view_servicerequest", "plut.add_servicerequest",
+    "plut.view_requestevent", "plut.add_requestevent", "plut.view_eventregistration", "plut.add_eventregistration",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     STAFF: [f"registry.{action}_{model}" for model in _REGISTRY_MODELS for action in ("view", "add", "change")]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "pghistory",
+    "axes",
     "sumut_umkm",
     "registry",
     "csr",
@@ -66,7 +67,22 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Tags every audited change with the user and URL that made it.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: repeated failed logins for one username from one address are locked out for a while.
+AUTHENTICATION_BACKENDS = [
+    "plut.auth.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # rows, not the shared cache: tests roll them back
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "plut/locked_out.html"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
     "graduation-nightly": {
         "task": "registry.tasks.graduation_nightly_task",
         "schedule": crontab(hour=1, minute=0),  # CELERY_TIMEZONE is Asia/Jakarta
+    },
+    "plut-escalate-overdue": {
+        "task": "plut.tasks.escalate_overdue_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon-fri"),  # before the centres open
     },
 }
 

@@ -1,0 +1,34 @@
+"""Celery tasks of the service desk: e-mail after each change, and the overdue escalation (beat, daily).
+
+Thin: they take ids, re-read the rows and call notices.py / services.py. Sending twice on a retry is the
+lesser harm for a notice; the escalation claims its rows first so a rerun sends nothing twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import notices, services
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_request_event_task(event_id: int) -> int:
+    return notices.request_event_notice(event_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_claim_task(claim_id: int) -> int:
+    return notices.claim_notice(claim_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_promoted_task(registration_ids: list[int]) -> int:
+    return notices.promoted_notice(registration_ids)
+
+
+@shared_task
+def escalate_overdue_task() -> int:
+    """Daily: e-mail each centre's head the requests that became overdue since the last run."""
+    by_centre = services.overdue_escalate()
+    for centre_id, ids in by_centre.items():
+        notices.escalation_notice(centre_id, ids)
+    return sum(len(ids) for ids in by_centre.values())
