@@ -194,8 +194,48 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+def _wants_browser(argv: list[str]) -> bool:
+    """Whether this run includes tests/e2e: no paths given (the whole suite), or a path that contains it."""
+    paths = [Path(arg.split("::")[0]) for arg in argv if not arg.startswith("-")]
+    paths = [path.resolve() for path in paths if (BASE_DIR / path).exists() or path.exists()]
+    e2e = (BASE_DIR / "tests" / "e2e").resolve()
+    return not paths or any(path == e2e or e2e.is_relative_to(path) or path.is_relative_to(e2e) for path in paths)
+
+
+def ensure_chromium() -> str:
+    """Debian's chromium for the browser tests (tests/e2e), installed with apt-get when missing and allowed.
+
+    Returns "" when chromium is there, otherwise why the browser tests will not run; tests/e2e/conftest.py
+    shows that reason on every skipped test (E2E_SKIP_REASON). Playwright's own browser download is not
+    used: it needs hosts this project's machines cannot reach. BROWSER_INSTALL=0 never installs.
+    """
+    if shutil.which("chromium"):
+        return ""
+    if os.environ.get("BROWSER_INSTALL", "1") == "0":
+        return "chromium is not installed and BROWSER_INSTALL=0 forbids installing it"
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "chromium is not installed and this user is not root (run: sudo apt-get install chromium)"
+    if not shutil.which("apt-get"):
+        return "chromium is not installed and apt-get is not available on this system"
+    log("chromium is missing: installing Debian's package (apt-get install chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env).returncode != 0:
+        # A fresh image has no package lists yet.
+        subprocess.run(["apt-get", "update"], env=env)
+        subprocess.run(install, env=env)
+    if shutil.which("chromium"):
+        return ""
+    return "chromium is not installed: apt-get install chromium failed (see the output above)"
+
+
 def test(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    if _wants_browser(argv):
+        reason = ensure_chromium()
+        if reason:
+            os.environ["E2E_SKIP_REASON"] = reason
+            log(f"BROWSER TESTS WILL NOT RUN (tests/e2e skipped): {reason}")
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
     if os.environ.get("LINT", "1") != "0":
         log("ruff check")

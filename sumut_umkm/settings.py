@@ -4,6 +4,7 @@ See README.md ("Konfigurasi") for the variables. Safe defaults: DEBUG is off unl
 DJANGO_DEBUG is set, and outside DEBUG a DJANGO_SECRET_KEY must be given.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -133,7 +134,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# django-leaflet ships Leaflet; it is not an installed app (its admin module needs GDAL), so only its copy of
+# Leaflet is served, as static/leaflet/ (the roadmap map). find_spec locates the package without importing it.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("leaflet", Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static" / "leaflet"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -202,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     "graduation-nightly": {
         "task": "registry.tasks.graduation_nightly_task",
         "schedule": crontab(hour=1, minute=0),  # CELERY_TIMEZONE is Asia/Jakarta
+    },
+    "roadmap-snapshot": {
+        "task": "csr.roadmap.tasks.roadmap_refresh_task",
+        "schedule": crontab(minute="*/15"),  # the province matrix's counts: at most 15 minutes old
     },
     "plut-escalate-overdue": {
         "task": "plut.tasks.escalate_overdue_task",
