@@ -14,8 +14,19 @@ MSME_OWNER = "Pemilik UMKM"
 _REGISTRY_MODELS = ["enterprise", "owner", "yearlyreport", "permit"]
 
 # Each app lists what its users hold here; STAFF gets the staff lists of all apps.
-CSR_STAFF_PERMISSIONS: list[str] = []
-CSR_OFFICER_PERMISSIONS: list[str] = []
+# Staff manage companies and their members in the admin and see every programme and support (supports are
+# written through csr.services, never edited in the admin). Officers work on their own company only
+# (csr.models *.for_user); they read their company and manage its programmes and supports.
+CSR_STAFF_PERMISSIONS: list[str] = [
+    f"csr.{action}_{model}"
+    for model in ("company", "companymember", "programme")
+    for action in ("view", "add", "change")
+] + ["csr.view_support"]
+CSR_OFFICER_PERMISSIONS: list[str] = [
+    "csr.view_company",
+    "csr.view_programme", "csr.add_programme", "csr.change_programme",
+    "csr.view_support", "csr.add_support", "csr.change_support",
+]
 # PLUT: staff run the centres (catalogue, consultants, local days off, claims, queue, events); consultants work
 # their assigned requests; MSME owners use the portal (what they see is scoped by plut's for_user, not by these).
 PLUT_STAFF_PERMISSIONS: list[str] = (

@@ -21,6 +21,7 @@ PUBLIC = {
     "api-schema",  # the OpenAPI description is public; the data behind it is not
     "api-docs",
     "registry-api:api-root",  # DRF router index: lists endpoint URLs only
+    "csr:login",  # company portal sign-in
     "plut:catalogue",  # the PLUT service catalogue, as PLUT publishes it
     "plut:signup",  # MSME owners create their account here
     "plut:login",  # MSME portal sign-in (rate limited by django-axes)

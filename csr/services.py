@@ -1,0 +1,250 @@
+"""Writes of the CSR app. Each is one transaction and mirrors the support into the pembinaan ledger
+(registry.services.support_record_save / support_record_end) inside that same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from registry import services as registry_services
+from registry.models import Enterprise, SizeClass, SupportSource
+
+from .models import Programme, Support, SupportStatus
+
+OUTCOME_GRADUATED = "Naik kelas"
+OUTCOME_REASSIGNED = "Dialihkan ke UMKM lain"
+ENDING_STATUSES = {
+    SupportStatus.COMPLETED: "Selesai",
+    SupportStatus.STOPPED: "Dihentikan",
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- reads used by the writes -------------------------------------------------------------------------
+
+
+def target_sector_ids(programme: Programme) -> list[int] | None:
+    """The programme's target sectors as main-group ids (a category counts with its groups); None = all."""
+    from registry.models import Sector
+
+    chosen = list(programme.target_sectors.values_list("pk", flat=True))
+    if not chosen:
+        return None
+    return list(Sector.objects.filter(pk__in=chosen).values_list("pk", flat=True).union(
+        Sector.objects.filter(parent_id__in=chosen).values_list("pk", flat=True)
+    ))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A programme's target read once (an upload checks hundreds of rows against it without a query each)."""
+
+    regencies: frozenset
+    sectors: frozenset | None
+    size_classes: frozenset
+    tier_min: int
+    tier_max: int
+
+    @classmethod
+    def of(cls, programme: Programme) -> Target:
+        sectors = target_sector_ids(programme)
+        return cls(
+            regencies=frozenset(programme.target_regencies.values_list("pk", flat=True)),
+            sectors=frozenset(sectors) if sectors is not None else None,
+            size_classes=frozenset(programme.size_classes), tier_min=programme.tier_min, tier_max=programme.tier_max,
+        )
+
+
+def outside_target(target: Target | Programme, enterprise: Enterprise) -> list[str]:
+    """Why an enterprise is outside the programme's target (empty list = inside)."""
+    if isinstance(target, Programme):
+        target = Target.of(target)
+    reasons = []
+    if not enterprise.is_active:
+        reasons.append(_("UMKM sudah tidak aktif (tutup)."))
+    if target.regencies and enterprise.regency_id not in target.regencies:
+        reasons.append(_("Kabupaten/kota UMKM bukan sasaran program."))
+    if target.sectors is not None and enterprise.sector_id not in target.sectors:
+        reasons.append(_("Sektor (KBLI) UMKM bukan sasaran program."))
+    if enterprise.size_class and enterprise.size_class not in target.size_classes:
+        reasons.append(
+            _("Kelas usaha %(cls)s bukan sasaran program.") % {"cls": SizeClass(enterprise.size_class).label}
+        )
+    if enterprise.tier and not target.tier_min <= enterprise.tier <= target.tier_max:
+        reasons.append(
+            _("Tingkat %(tier)s di luar rentang program (%(low)s–%(high)s).")
+            % {"tier": enterprise.tier, "low": target.tier_min, "high": target.tier_max}
+        )
+    return reasons
+
+
+def overlap_since(*, enterprise_id: int, kind: str, company_id: int) -> date | None:
+    """When another company's active support of the same kind began (never which company: companies see
+    only this date; staff see the full overlap in the admin)."""
+    first = (
+        Support.objects.active().filter(enterprise_id=enterprise_id, kind=kind)
+        .exclude(programme__company_id=company_id).order_by("started_on").values_list("started_on", flat=True)
+        .first()
+    )
+    return first
+
+
+def overlap_message(since: date) -> str:
+    return _(
+        "UMKM ini juga sedang menerima dukungan jenis yang sama dari program perusahaan lain sejak %(date)s."
+    ) % {"date": date_format(since, "j F Y")}
+
+
+# --- start / end -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Started:
+    support: Support
+    overlap_since: date | None
+
+
+def _mirror(support: Support, *, outcome: str = "") -> None:
+    programme = support.programme
+    registry_services.support_record_save(
+        source=SupportSource.CSR, source_key=support.ledger_key, enterprise_id=support.enterprise_id,
+        kind=support.kind, provider=programme.company.legal_name, started_on=support.started_on,
+        title=programme.name, ended_on=support.ended_on, amount=support.amount, outcome=outcome,
+    )
+
+
+@transaction.atomic
+def support_start(
+    *,
+    programme: Programme,
+    enterprise: Enterprise,
+    kind: str,
+    started_on: date | None = None,
+    amount: int | None = None,
+    reassigned_from: Support | None = None,
+    check_target: bool = True,
+) -> Started:
+    """Start a programme's support for an enterprise and write its ledger row."""
+    if kind not in programme.kinds:
+        raise ValidationError({"kind": _("Jenis dukungan ini tidak termasuk dalam program.")})
+    if check_target:
+        reasons = outside_target(programme, enterprise)
+        if reasons:
+            raise ValidationError({"enterprise": reasons})
+    support = Support(
+        programme=programme, enterprise=enterprise, kind=kind, started_on=started_on or today(), amount=amount,
+        status=SupportStatus.ACTIVE, start_class=enterprise.size_class, start_tier=enterprise.tier,
+        reassigned_from=reassigned_from,
+    )
+    support.full_clean(exclude=["programme", "enterprise", "reassigned_from"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            support.save()
+    except IntegrityError as exc:
+        if "csr_support_one_active" in str(exc):
+            raise ValidationError(
+                {"enterprise": _("UMKM ini sudah menerima dukungan aktif dari program ini.")}, code="duplicate"
+            ) from exc
+        if "reassigned_from" in str(exc):
+            raise ValidationError(_("Dukungan ini sudah dialihkan."), code="already_reassigned") from exc
+        raise
+    _mirror(support)
+    since = overlap_since(enterprise_id=enterprise.pk, kind=kind, company_id=programme.company_id)
+    return Started(support, since)
+
+
+@transaction.atomic
+def support_end(*, support: Support, status: str, ended_on: date | None = None) -> Support:
+    """Finish or stop an active support; the ledger row is closed with the same outcome."""
+    if status not in ENDING_STATUSES:
+        raise ValidationError({"status": _("Status akhir tidak dikenal.")})
+    support = Support.objects.select_for_update().get(pk=support.pk)
+    if support.status != SupportStatus.ACTIVE:
+        raise ValidationError(_("Hanya dukungan aktif yang dapat diakhiri."), code="not_active")
+    ended_on = ended_on or today()
+    if ended_on < support.started_on:
+        raise ValidationError({"ended_on": _("Tanggal selesai dukungan tidak boleh sebelum tanggal mulai.")})
+    support.status, support.ended_on = status, ended_on
+    support.save(update_fields=["status", "ended_on", "updated_at"])
+    registry_services.support_record_end(
+        source_key=support.ledger_key, ended_on=ended_on, outcome=ENDING_STATUSES[status]
+    )
+    return support
+
+
+# --- graduation -----------------------------------------------------------------------------------
+
+
+# One statement marks every active support whose enterprise has moved out of its programme's segment
+# (a class the programme does not serve, or above its highest tier). `status = 'aktif'` makes a retry a
+# no-op. An enterprise without a computed class has not graduated from anything.
+_GRADUATE_SQL = """
+UPDATE csr_support s
+SET status = 'lulus', ended_on = GREATEST(%(today)s::date, s.started_on), graduated_at = %(now)s,
+    graduated_class = e.size_class, graduated_tier = e.tier, updated_at = %(now)s
+FROM csr_programme p, registry_enterprise e
+WHERE s.status = 'aktif' AND p.id = s.programme_id AND e.id = s.enterprise_id
+  AND e.size_class IS NOT NULL
+  AND (NOT (e.size_class = ANY(p.size_classes)) OR e.tier > p.tier_max)
+  {scope}
+RETURNING s.id, s.ended_on, e.size_class, e.tier
+"""
+
+
+@transaction.atomic
+def supports_graduate(*, regency: str | None = None, enterprise_ids: list[int] | None = None) -> list[int]:
+    """Mark graduated supports (set-based) and close their ledger rows; returns the supports marked.
+
+    Officers are told by email after commit (csr.tasks.graduation_notify_task)."""
+    params = {"today": today(), "now": timezone.now()}
+    if enterprise_ids is not None:
+        scope, params["ids"] = "AND e.id = ANY(%(ids)s)", list(enterprise_ids)
+    elif regency:
+        scope, params["regency"] = "AND e.regency_id = %(regency)s", regency
+    else:
+        scope = ""
+    with connection.cursor() as cursor:
+        cursor.execute(_GRADUATE_SQL.format(scope=scope), params)
+        rows = cursor.fetchall()
+    for support_id, ended_on, size_class, tier in rows:
+        # A handful per recompute; the ledger is written only through the registry's service.
+        registry_services.support_record_end(
+            source_key=f"csr.support:{support_id}", ended_on=ended_on,
+            outcome=f"{OUTCOME_GRADUATED}: {SizeClass(size_class).label}, tingkat {tier}",
+        )
+    marked = [row[0] for row in rows]
+    if marked:
+        from . import tasks
+
+        transaction.on_commit(lambda: tasks.graduation_notify_task.delay(marked))
+    return marked
+
+
+@transaction.atomic
+def support_reassign(
+    *, support: Support, enterprise: Enterprise, amount: int | None = None, started_on: date | None = None,
+) -> Support:
+    """Move a graduated support to another enterprise: the new support is linked to the old one, and the old
+    one is closed as reassigned, in one transaction. The row lock (and the one-to-one link) make a second,
+    concurrent accept fail instead of giving the support twice."""
+    old = Support.objects.select_for_update(of=("self",)).select_related("programme__company").get(pk=support.pk)
+    if old.status != SupportStatus.GRADUATED:
+        if old.status == SupportStatus.REASSIGNED:
+            raise ValidationError(_("Dukungan ini sudah dialihkan ke UMKM lain."), code="already_reassigned")
+        raise ValidationError(_("Hanya dukungan yang UMKM-nya sudah naik kelas dapat dialihkan."), code="not_graduated")
+    started = support_start(
+        programme=old.programme, enterprise=enterprise, kind=old.kind, started_on=started_on,
+        amount=old.amount if amount is None else amount, reassigned_from=old,
+    )
+    old.status = SupportStatus.REASSIGNED
+    old.save(update_fields=["status", "updated_at"])
+    return started.support
