@@ -8,6 +8,7 @@ its pghistory audit events instead of Django's LogEntry, which misses changes ma
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.template.response import TemplateResponse
@@ -356,6 +357,31 @@ class EnterpriseAdmin(RegionScopedAdminMixin, HistoryAdminMixin, LargeListAdminM
     def save_model(self, request, obj, form, change):
         # The service validates and saves in its transaction (and turns a NIB taken meanwhile into an error).
         services.enterprise_update(enterprise=obj)
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refused:
+            # The database refused the save after the form had passed (a NIB taken by someone else meanwhile);
+            # the service's savepoint undid it. Show the same form again with the reason on its field.
+            request._refused_save = refused
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refused = getattr(request, "_refused_save", None)
+        if refused is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                by_field = refused.message_dict if hasattr(refused, "error_dict") else {None: refused.messages}
+                for name, errors in by_field.items():
+                    self.add_error(name if name in self.fields else None, errors)
+                return cleaned
+
+        return RefusedForm
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -726,6 +752,8 @@ class JobRunAdmin(admin.ModelAdmin):
             "can_start": can_start,
             "can_import": request.user.has_perms(IMPORT_PERMS),
             "regencies": Region.objects.regencies().order_by("name").values_list("code", "name") if can_start else [],
+            # A new key per page view: the same page's form sent twice starts one run.
+            "submission_key": f"graduation:{secrets.token_urlsafe(16)}",
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)

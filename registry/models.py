@@ -597,6 +597,9 @@ class JobRun(models.Model):
     # Generic inputs and output, so that a run can be repeated from what it stored (an export's filters and
     # format; an import's options) and hand back a file (the export, an import's report).
     params = models.JSONField(_("masukan"), default=dict, blank=True)
+    # The one-time key of the form that started the job: the same form sent twice (a double click) starts one.
+    submission = models.CharField(_("kunci formulir"), max_length=64, null=True, blank=True, unique=True,
+                                  editable=False)
     result_file = models.FileField(_("berkas hasil"), upload_to="jobs/", blank=True, max_length=255)
     result_name = models.CharField(_("nama berkas hasil"), max_length=120, blank=True)
     # What a finished run reports beside its file, e.g. an import's rows added/updated/unchanged/rejected.

@@ -169,18 +169,40 @@ def rule_set_activate(*, rule_set: RuleSet, user=None) -> JobRun:
     return graduation_start(user=user)
 
 
+def _job_create_once(*, submission: str | None, **fields) -> tuple[JobRun, bool]:
+    """Create a job, or find the one the same form submission already created: (job, created).
+
+    Two requests with one key (a double click) race to the unique index; the loser waits for the winner's
+    commit, gets an IntegrityError inside its savepoint and returns the winner's job."""
+    if submission:
+        existing = JobRun.objects.filter(submission=submission).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return JobRun.objects.create(submission=submission or None, **fields), True
+    except IntegrityError:
+        if not submission:
+            raise
+        return JobRun.objects.get(submission=submission), False
+
+
 @transaction.atomic
-def graduation_start(*, regency: str = "", user=None, enqueue: bool = True) -> JobRun:
+def graduation_start(*, regency: str = "", user=None, enqueue: bool = True, submission: str | None = None) -> JobRun:
     """Record a recompute job and hand it to the worker after commit.
 
     enqueue=False: the caller runs the job itself through graduation_run and graduation_chunk, the code
-    path the worker uses (`recompute_graduation --sync`).
+    path the worker uses (`recompute_graduation --sync`). submission: the form's one-time key; sent again,
+    it returns the job it started instead of starting another.
     """
     if regency and not Region.objects.regencies().filter(pk=regency).exists():
         raise ValidationError({"regency": [_("Kabupaten/kota %(code)s tidak dikenal.") % {"code": regency}]})
-    job = JobRun.objects.create(
-        kind="graduation", scope=regency, rule_set_id=graduation.active_rule_set_id(), started_by=user
+    job, created = _job_create_once(
+        submission=submission,
+        kind="graduation", scope=regency, rule_set_id=graduation.active_rule_set_id(), started_by=user,
     )
+    if not created:
+        return job
 
     def send():
         from .tasks import graduation_run_task
@@ -360,12 +382,18 @@ GRADUATION_PROVINCE_FROM = 10
 
 
 @transaction.atomic
-def import_start(*, file, user=None, options: dict | None = None, filename: str = "", enqueue: bool = True) -> JobRun:
+def import_start(
+    *, file, user=None, options: dict | None = None, filename: str = "", enqueue: bool = True,
+    submission: str | None = None,
+) -> JobRun:
     """Store an uploaded file under MEDIA_ROOT/imports/ and record an import job for the worker (after commit).
 
     options: ImportOptions fields (dry_run, bps, sheet, header_row, mapping, remember_mapping, regency, year),
     plus report_format ("xlsx", the default, or "csv") for the rejection report stored with the run.
+    submission: the upload's one-time key; started twice (a double click), it returns the first job.
     """
+    if submission and (existing := JobRun.objects.filter(submission=submission).first()) is not None:
+        return existing
     from django.core.files.storage import default_storage
 
     from .importing.pipeline import ImportOptions
@@ -390,11 +418,15 @@ def import_start(*, file, user=None, options: dict | None = None, filename: str 
     stored = default_storage.save(
         f"imports/{timezone.localdate():%Y/%m}/{secrets.token_urlsafe(12)}{suffix}", file
     )
-    job = JobRun.objects.create(
+    job, created = _job_create_once(
+        submission=submission,
         kind=IMPORT_KIND, scope=regency or "", started_by=user,
         params={"file": stored, "filename": filename[:200], "options": import_options.as_params(),
                 "report_format": report_fmt},
     )
+    if not created:  # the same upload was started meanwhile: keep its copy only
+        default_storage.delete(stored)
+        return job
 
     def send():
         from .tasks import import_run_task

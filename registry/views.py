@@ -341,7 +341,9 @@ def graduation_start(request):
     _require_staff(request.user, "registry.add_jobrun")
     regency = request.POST.get("regency", "").strip()
     try:
-        job = services.graduation_start(regency=regency, user=request.user)
+        job = services.graduation_start(
+            regency=regency, user=request.user, submission=request.POST.get("submission", "")[:64] or None
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -745,7 +747,7 @@ def _import_start(request, pending: dict, options: dict):
         with default_storage.open(pending["path"], "rb") as handle:
             job = services.import_start(
                 file=File(handle, name=pending["filename"]), user=request.user, options=options,
-                filename=pending["filename"],
+                filename=pending["filename"], submission=f"import:{pending['token']}",
             )
     except ValidationError as exc:
         for message in exc.messages:

@@ -77,7 +77,10 @@ class SectorBriefSerializer(serializers.ModelSerializer):
 
 
 class OwnerBriefSerializer(serializers.ModelSerializer):
-    # The owner as the API shows it: masked NIK only (see the module docstring).
+    # The owner as the API shows it: masked NIK only (see the module docstring). Sex and email may be blank
+    # (""): declared here so that the schema says so (a read-only model field loses allow_blank).
+    sex = serializers.ChoiceField(choices=Sex.choices, allow_blank=True, read_only=True)
+    email = serializers.CharField(read_only=True, help_text=_("Alamat email, atau kosong."))
 
     class Meta:
         model = Owner

@@ -21,20 +21,11 @@ from tests.factories import make_enterprise, make_owner, make_staff
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-# Found by this test on 2026-11-23 (registry API code, not fixed yet; remove the marker once fixed):
-KNOWN_BUGS = (
-    "ST108 GET/PATCH /api/v1/enterprises/ and /{id}/: an owner with blank sex (\"\") is outside OwnerBrief's schema "
-    "(SexEnum is only L/P; blank email \"\" also fails format: email); "
-    "ST101 POST /api/v1/enterprises/ with a NUL byte in `regency` (SlugRelatedField look-up) is a 500 "
-    "(psycopg.DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes) instead of a 400"
-)
-
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "10"))
 MAX_SECONDS = int(os.environ.get("CONTRACT_MAX_SECONDS", "60"))
 CHECKS = "not_a_server_error,response_schema_conformance"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_BUGS)
 def test_no_generated_request_makes_the_api_fail_or_answer_outside_its_schema(api_server, celery_workers, tmp_path):
     staff = make_staff("petugas_api", with_nik=True)
     token = Token.objects.create(user=staff).key

@@ -55,11 +55,6 @@ def rival():
     conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (registry/admin.py EnterpriseAdmin.save_model): a NIB taken by a concurrent writer makes "
-    "services.enterprise_update raise ValidationError({'nib': …}) inside save_model, which the admin does not "
-    "catch: the person gets 'Server Error (500)' instead of the form with the message on the NIB field."
-))
 def test_a_nib_taken_meanwhile_shows_the_admin_form_again_with_the_message_on_the_nib_field(
     e2e_page, staff_user, rival, screenshots
 ):
@@ -138,10 +133,6 @@ def double_click_submit(page, button) -> int:
     return len(posts)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (registry/views.py graduation_start + templates/admin/registry/jobrun/change_list.html): a double "
-    "click on 'Hitung ulang naik kelas' sends two POSTs and starts two province-wide runs."
-))
 def test_a_double_click_on_hitung_ulang_starts_one_recompute(e2e_page, staff_user, celery_workers):
     page = e2e_page
     sign_in(page, staff_user.username, next_url="/admin/registry/jobrun/")
@@ -151,10 +142,6 @@ def test_a_double_click_on_hitung_ulang_starts_one_recompute(e2e_page, staff_use
     assert JobRun.objects.filter(kind="graduation").count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (registry/views.py import_header/_import_start): two overlapping POSTs of 'Mulai impor' both find the "
-    "pending upload in the session (it is discarded only when the first one finishes) and start two imports."
-))
 def test_a_double_click_on_mulai_impor_starts_one_import(e2e_page, staff_user, celery_workers, tmp_path):
     page = e2e_page
     data = tmp_path / "umkm_ganda.csv"
