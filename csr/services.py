@@ -215,12 +215,11 @@ def supports_graduate(*, regency: str | None = None, enterprise_ids: list[int] |
     with connection.cursor() as cursor:
         cursor.execute(_GRADUATE_SQL.format(scope=scope), params)
         rows = cursor.fetchall()
-    for support_id, ended_on, size_class, tier in rows:
-        # A handful per recompute; the ledger is written only through the registry's service.
-        registry_services.support_record_end(
-            source_key=f"csr.support:{support_id}", ended_on=ended_on,
-            outcome=f"{OUTCOME_GRADUATED}: {SizeClass(size_class).label}, tingkat {tier}",
-        )
+    # One statement for all of them (a rule-set change can graduate thousands); through the registry's service.
+    registry_services.support_records_end_many([
+        (f"csr.support:{support_id}", ended_on, f"{OUTCOME_GRADUATED}: {SizeClass(size_class).label}, tingkat {tier}")
+        for support_id, ended_on, size_class, tier in rows
+    ])
     marked = [row[0] for row in rows]
     if marked:
         from . import tasks

@@ -348,6 +348,10 @@ class Enterprise(TimeStampedModel):
             models.Index(fields=["sector", "-id"], name="registry_ent_sector_id"),
             models.Index(fields=["size_class", "-id"], name="registry_ent_class_id"),
             models.Index(fields=["tier", "-id"], name="registry_ent_tier_id"),
+            # CSR reassignment candidates: the least-supported, lowest-tier active enterprises of a regency first.
+            models.Index(
+                fields=["regency", "tier", "-id"], name="registry_ent_regency_tier", condition=Q(is_active=True)
+            ),
             models.Index(
                 fields=["class_status", "-id"], name="registry_ent_review_id",
                 condition=Q(class_status="perlu_verifikasi"),

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -620,3 +620,22 @@ def support_record_end(*, source_key: str, ended_on, outcome: str = "") -> int:
     return SupportRecord.objects.filter(source_key=source_key).update(
         ended_on=ended_on, outcome=outcome, updated_at=timezone.now()
     )
+
+
+def support_records_end_many(ends: list[tuple[str, object, str]]) -> int:
+    """Close many ledger rows in one statement: (source_key, ended_on, outcome) each; returns the rows changed.
+
+    For set-based callers (a recompute that graduates thousands of supports at once)."""
+    if not ends:
+        return 0
+    keys, days, outcomes = (list(column) for column in zip(*ends, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE registry_supportrecord r SET ended_on = e.ended_on, outcome = e.outcome, updated_at = now()
+            FROM unnest(%s::text[], %s::date[], %s::text[]) AS e(source_key, ended_on, outcome)
+            WHERE r.source_key = e.source_key
+            """,
+            [keys, days, outcomes],
+        )
+        return cursor.rowcount

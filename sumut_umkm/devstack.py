@@ -159,6 +159,8 @@ def run(argv: list[str]) -> int:
         manage("load_reference")
         manage("seed_demo", "--enterprises", str(opts.enterprises), "--if-empty")
         manage("create_demo_accounts")
+        manage("csr_demo")  # companies, programmes and supports for the demo officer "perusahaan"
+        manage("plut_demo")  # the demo owner "umkm" and consultant "konsultan", requests and an event
         beat_schedule = VAR / "celerybeat-schedule"
         children = [
             subprocess.Popen(

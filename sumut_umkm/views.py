@@ -19,3 +19,21 @@ def health(request):
         status["redis"] = "error"
     ok = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if ok else 503)
+
+
+def home(request):
+    """The front door: each signed-in user goes to their own place; visitors choose how to sign in."""
+    from django.shortcuts import redirect, render
+
+    from . import roles
+
+    user = request.user
+    if user.is_authenticated:
+        if user.is_staff:
+            return redirect("admin:index")
+        groups = set(user.groups.values_list("name", flat=True))
+        if roles.COMPANY_OFFICER in groups:
+            return redirect("csr:dashboard")
+        if roles.MSME_OWNER in groups:
+            return redirect("plut:portal")
+    return render(request, "home.html")

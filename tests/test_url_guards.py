@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # URL names a signed-out visitor may open, and why.
 PUBLIC = {
-    "home",  # redirects to the sign-in page
+    "home",  # the front door: links to the three sign-in pages, nothing else
     "health",  # load-balancer probe; says only "ok"/"error"
     "set_language",  # language switch
     "admin:login",

@@ -80,3 +80,18 @@ def test_staff_read_the_ledger_in_the_admin_and_cannot_edit_it():
     change = reverse("admin:registry_supportrecord_change", args=[row.pk])
     assert client.post(change, {"provider": "X"}).status_code == 403
     assert SupportRecord.objects.get().provider == "PT Bank Sumut"
+
+
+def test_many_ledger_rows_are_closed_in_one_call_and_unknown_keys_are_ignored():
+    enterprise = make_enterprise("Tenun Songket Batubara")
+    record(enterprise, key="csr.support:1")
+    record(enterprise, key="csr.support:2")
+    closed = services.support_records_end_many([
+        ("csr.support:1", datetime.date(2026, 6, 1), "lulus: Kecil, tingkat 4"),
+        ("csr.support:2", datetime.date(2026, 6, 2), "dialihkan"),
+        ("csr.support:999", datetime.date(2026, 6, 2), "tidak ada"),
+    ])
+    assert closed == 2
+    rows = dict(SupportRecord.objects.values_list("source_key", "outcome"))
+    assert rows == {"csr.support:1": "lulus: Kecil, tingkat 4", "csr.support:2": "dialihkan"}
+    assert not SupportRecord.objects.active_on(datetime.date(2026, 7, 1)).exists()
