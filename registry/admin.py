@@ -247,6 +247,29 @@ class RegionScopedAdminMixin:
         return queryset if code is None else queryset.filter(**{self.regency_path: code})
 
 
+class EnterpriseRowsReadOnlyMixin:
+    """Rows written only by services (class history, pembinaan ledger): staff read them, never edit them; a
+    search finds the rows of the enterprises whose name or NIB matches."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
+
+    @admin.display(description=_("UMKM"))
+    def enterprise_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.enterprise.get_absolute_url(), obj.enterprise.name)
+
+
 # --- enterprise -----------------------------------------------------------------------------------
 
 
@@ -924,7 +947,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(GraduationEvent)
-class GraduationEventAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class GraduationEventAdmin(EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """The append-only class history: readable by staff, never added to, changed or deleted by hand."""
 
     regency_path = "enterprise__regency_id"
@@ -945,27 +968,11 @@ class GraduationEventAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.Mo
     class Media:
         css = GRADUATION_MEDIA_CSS
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
 
     @admin.display(description=_("waktu (WIB)"))
     def created_wib(self, obj):
         return wib(obj.created_at)
 
-    @admin.display(description=_("UMKM"))
-    def enterprise_link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.enterprise.get_absolute_url(), obj.enterprise.name)
 
     @admin.display(description=_("kelas (dari → ke)"))
     def class_move(self, obj):
@@ -1162,7 +1169,7 @@ class ColumnMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportRecord)
-class SupportRecordAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class SupportRecordAdmin(EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """The pembinaan ledger: written by the CSR and PLUT services, read here by staff (never edited by hand)."""
 
     regency_path = "enterprise__regency_id"
@@ -1178,23 +1185,7 @@ class SupportRecordAdmin(RegionScopedAdminMixin, LargeListAdminMixin, admin.Mode
     fields = ["enterprise_link", "source", "source_key", "kind", "provider", "title", "started_on", "ended_on",
               "amount_rp", "outcome"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(enterprise__in=Enterprise.objects.search(search_term)), False
-
-    @admin.display(description=_("UMKM"))
-    def enterprise_link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.enterprise.get_absolute_url(), obj.enterprise.name)
 
     @admin.display(description=_("nilai"))
     def amount_rp(self, obj):
