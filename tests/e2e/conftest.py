@@ -144,3 +144,54 @@ def sign_in(page, username: str, password: str = PASSWORD, next_url: str = "/adm
     page.locator("#login-form [type=submit]").click()
     page.wait_for_load_state()
     assert "/admin/login/" not in page.url, f"sign-in failed: {page.locator('.errornote').all_inner_texts()}"
+
+
+class Mailbox:
+    """The e-mails a worker sent with Django's file backend (tests/e2e/settings.py), read as a person would."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self) -> list[str]:
+        import email
+        from email import policy
+
+        out = []
+        for path in sorted(self.folder.glob("*.log")):
+            # One file per connection; messages in it are separated by a line of 79 dashes.
+            for chunk in path.read_text(encoding="utf-8").split("-" * 79):
+                if chunk.strip():
+                    message = email.message_from_string(chunk.strip(), policy=policy.default)
+                    body = message.get_body(("plain",))
+                    out.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n"
+                               f"{body.get_content() if body else ''}")
+        return out
+
+    def wait_for(self, *texts: str, to: str, timeout: float = 30.0) -> str:
+        """The first e-mail to this address containing every text, waiting for the worker to send it."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.messages():
+                recipients = message.split("\n", 1)[0].removeprefix("To: ").split(", ")
+                if to in recipients and all(text in message for text in texts):
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no e-mail to {to} with {texts}; sent so far: {self.messages()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def mail_worker(celery_workers, tmp_path, monkeypatch):
+    """A real Celery worker whose e-mails are written to files; yields the Mailbox to read them."""
+    from tests.celery_worker import queue_name
+
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    # The worker inherits this process's environment: the e2e settings with the file e-mail backend.
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "tests.e2e.settings")
+    monkeypatch.setenv("E2E_CELERY_QUEUE", queue_name())
+    monkeypatch.setenv("E2E_EMAIL_DIR", str(folder))
+    celery_workers()
+    return Mailbox(folder)

@@ -18,3 +18,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.MD5PasswordHasher",
 ]
+# E-mails as files (one per message) in this folder, for tests that check who was told what.
+if os.environ.get("E2E_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["E2E_EMAIL_DIR"]
