@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from registry import services as registry_services
 from registry.models import Enterprise, SizeClass, SupportSource
+from sumut_umkm.queue import enqueue_on_commit
 
 from .models import Programme, Support, SupportStatus
 
@@ -224,7 +225,7 @@ def supports_graduate(*, regency: str | None = None, enterprise_ids: list[int] |
     if marked:
         from . import tasks
 
-        transaction.on_commit(lambda: tasks.graduation_notify_task.delay(marked))
+        enqueue_on_commit(tasks.graduation_notify_task, marked)
     return marked
 
 

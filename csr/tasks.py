@@ -5,14 +5,14 @@ from celery import shared_task
 from . import notices, services
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def supports_graduate_task(regency: str | None = None, enterprise_ids: list[int] | None = None) -> int:
     """After a graduation recompute: mark supports whose enterprise left its programme's segment.
     Only active supports are touched, so a redelivered message changes nothing."""
     return len(services.supports_graduate(regency=regency, enterprise_ids=enterprise_ids))
 
 
-@shared_task(acks_late=True, bind=True, max_retries=5, default_retry_delay=60)
+@shared_task(acks_late=True, bind=True, max_retries=5, default_retry_delay=60, ignore_result=True)
 def graduation_notify_task(self, support_ids: list[int]) -> int:
     """Email each company's officers about its newly graduated beneficiaries (each support once)."""
     try:

@@ -441,6 +441,9 @@ class RequestEvent(models.Model):
     text = models.TextField(_("isi"), blank=True)
     visit_on = models.DateField(_("tanggal kunjungan"), null=True, blank=True)
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+    # An outbox flag: set when the event's e-mail is due, cleared by the task that sends it. What a broker
+    # outage kept from being queued stays set and is swept up by notify_pending_task.
+    notice_pending = models.BooleanField(_("pemberitahuan belum terkirim"), default=False)
 
     objects = RequestEventQuerySet.as_manager()
 
@@ -448,7 +451,10 @@ class RequestEvent(models.Model):
         verbose_name = _("riwayat permohonan")
         verbose_name_plural = _("riwayat permohonan")
         ordering = ["id"]
-        indexes = [models.Index(fields=["request", "id"], name="plut_reqevent_request_id")]
+        indexes = [
+            models.Index(fields=["request", "id"], name="plut_reqevent_request_id"),
+            models.Index(fields=["id"], name="plut_reqevent_pending", condition=models.Q(notice_pending=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.get_kind_display()}"

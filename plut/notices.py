@@ -27,6 +27,18 @@ def _owner_emails(enterprise_id: int) -> set[str]:
     return set(users.values_list("email", flat=True))
 
 
+def request_event_notice_once(event_id: int) -> int:
+    """Send an event's notice if it is still due: the flag is claimed first, so a swept-up duplicate of the
+    task sends nothing; a failed send puts the flag back for the next sweep (and the task's own retry)."""
+    if not RequestEvent.objects.filter(pk=event_id, notice_pending=True).update(notice_pending=False):
+        return 0
+    try:
+        return request_event_notice(event_id)
+    except Exception:
+        RequestEvent.objects.filter(pk=event_id).update(notice_pending=True)
+        raise
+
+
 def request_event_notice(event_id: int) -> int:
     """Tell the MSME owners and the assigned consultant about a status change or message (not the actor)."""
     event = RequestEvent.objects.select_related(

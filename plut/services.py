@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import filetype
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from registry import services as registry_services
 from registry.models import Enterprise, SupportSource
 from sumut_umkm import roles
+from sumut_umkm.queue import enqueue_on_commit
 
 from .models import (
     CLOSED_STATUSES,
@@ -159,7 +161,7 @@ def claim_decide(*, claim: EnterpriseClaim, user, confirm: bool, note: str = "")
     claim.save()
     from .tasks import notify_claim_task
 
-    transaction.on_commit(lambda: notify_claim_task.delay(claim.pk))
+    enqueue_on_commit(notify_claim_task, claim.pk)
     return claim
 
 
@@ -187,12 +189,13 @@ def _event(request: ServiceRequest, *, kind: str, actor, text: str = "", from_st
            to_status: str = "", visit_on: date | None = None, notify: bool = True) -> RequestEvent:
     event = RequestEvent.objects.create(
         request=request, kind=kind, actor=actor, text=text, from_status=from_status, to_status=to_status,
-        visit_on=visit_on,
+        visit_on=visit_on, notice_pending=notify,
     )
     if notify:
         from .tasks import notify_request_event_task
 
-        transaction.on_commit(lambda: notify_request_event_task.delay(event.pk))
+        # If Redis is down the request still saves; notify_pending_task sends the notice once it is back.
+        enqueue_on_commit(notify_request_event_task, event.pk)
     return event
 
 
@@ -473,7 +476,7 @@ def _fill_places(event: Event) -> list[int]:
     if promoted:
         from .tasks import notify_promoted_task
 
-        transaction.on_commit(lambda: notify_promoted_task.delay(promoted))
+        enqueue_on_commit(notify_promoted_task, promoted)
     return promoted
 
 
@@ -513,3 +516,15 @@ def attendance_set(*, registrations, attended_ids: set[int]) -> int:
     changed += registrations.exclude(pk__in=attended_ids).filter(attended=True).update(attended=False,
                                                                                        updated_at=now)
     return changed
+
+
+def request_events_with_pending_notice(limit: int = 500) -> list[int]:
+    """Events whose e-mail is due and overdue for sending, oldest first (the partial index holds only these).
+
+    Overdue: pending PLUT_NOTICE_GRACE_SECONDS after the event, so it was not queued (Redis was down) or its
+    task was lost; a notice on its normal way is left alone."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PLUT_NOTICE_GRACE_SECONDS)
+    return list(
+        RequestEvent.objects.filter(notice_pending=True, created_at__lt=cutoff).order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -10,17 +10,27 @@ from celery import shared_task
 from . import notices, services
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# ignore_result: nothing reads a notice's result, and without one .delay() never waits on the result store.
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def notify_request_event_task(event_id: int) -> int:
-    return notices.request_event_notice(event_id)
+    return notices.request_event_notice_once(event_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(ignore_result=True)
+def notify_pending_task() -> int:
+    """Beat, every minute: queue the notices a broker outage kept from being queued when their event happened."""
+    ids = services.request_events_with_pending_notice()
+    for event_id in ids:
+        notify_request_event_task.delay(event_id)
+    return len(ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def notify_claim_task(claim_id: int) -> int:
     return notices.claim_notice(claim_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
 def notify_promoted_task(registration_ids: list[int]) -> int:
     return notices.promoted_notice(registration_ids)
 

@@ -6,7 +6,8 @@ from . import graduation, services
 from .models import JobRun
 
 
-@shared_task(acks_late=True)
+# ignore_result: a save that enqueues it must never wait on the result store (Redis down = a stalled page).
+@shared_task(acks_late=True, ignore_result=True)
 def graduation_recompute_enterprises_task(enterprise_ids: list[int]) -> int:
     """Recompute a few enterprises after their figures or permits were saved."""
     return graduation.recompute_enterprises(enterprise_ids=enterprise_ids).changed

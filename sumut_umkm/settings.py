@@ -209,14 +209,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A PLUT notice still unsent this long after its event is queued again by the sweep (plut-notify-pending).
+PLUT_NOTICE_GRACE_SECONDS = env.int("PLUT_NOTICE_GRACE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "graduation-nightly": {
         "task": "registry.tasks.graduation_nightly_task",
         "schedule": crontab(hour=1, minute=0),  # CELERY_TIMEZONE is Asia/Jakarta
     },
+    "csr-supports-graduate": {
+        "task": "csr.tasks.supports_graduate_task",
+        "schedule": crontab(hour=1, minute=45),  # after the 01:00 recompute; catches a check Redis lost
+    },
     "roadmap-snapshot": {
         "task": "csr.roadmap.tasks.roadmap_refresh_task",
         "schedule": crontab(minute="*/15"),  # the province matrix's counts: at most 15 minutes old
+    },
+    "plut-notify-pending": {
+        "task": "plut.tasks.notify_pending_task",
+        "schedule": 60.0,  # notices a Redis outage kept back go out within a minute or two of its end
     },
     "plut-escalate-overdue": {
         "task": "plut.tasks.escalate_overdue_task",

@@ -35,7 +35,7 @@ SELECT now(), now(), p.ids[1 + (e.id %% array_length(p.ids, 1))], e.id, 'pelatih
        DATE '2022-01-01' + (e.id %% 1400)::int,
        CASE WHEN e.id %% 3 = 0 THEN DATE '2022-01-01' + (e.id %% 1400)::int + 90 END,
        5000000, CASE WHEN e.id %% 3 = 0 THEN 'selesai' ELSE 'aktif' END, e.size_class, e.tier
-FROM (SELECT id, size_class, tier FROM registry_enterprise WHERE is_active AND tier IS NOT NULL AND id %% 23 = 0
+FROM (SELECT id, size_class, tier FROM registry_enterprise WHERE is_active AND tier IS NOT NULL AND id %% 20 = 0
       ORDER BY id LIMIT %(n)s) e
 CROSS JOIN (SELECT %(programmes)s::bigint[] AS ids) p
 """

@@ -22,3 +22,7 @@ PASSWORD_HASHERS = [
 if os.environ.get("E2E_EMAIL_DIR"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["E2E_EMAIL_DIR"]
+# The Redis-outage test's worker runs beat with only the PLUT notice sweep, every second and with no grace.
+if os.environ.get("E2E_NOTICE_SWEEP"):
+    PLUT_NOTICE_GRACE_SECONDS = 0
+    CELERY_BEAT_SCHEDULE = {"plut-notify-pending": {"task": "plut.tasks.notify_pending_task", "schedule": 1.0}}

@@ -28,12 +28,13 @@ def test_a_real_worker_recomputes_an_enterprise_through_redis(celery_worker_proc
     YearlyReport.objects.create(enterprise=enterprise, year=LAST_YEAR, omzet=16_000_000_000)
     assert Enterprise.objects.get(pk=enterprise.pk).size_class is None
 
-    changed = graduation_recompute_enterprises_task.delay([enterprise.pk]).get(timeout=30)
+    changed = graduation_recompute_enterprises_task.apply_async([[enterprise.pk]], ignore_result=False).get(timeout=30)
 
     assert changed == 1
     assert Enterprise.objects.get(pk=enterprise.pk).size_class == "menengah"
     # Running it again changes nothing: the task is safe to retry.
-    assert graduation_recompute_enterprises_task.delay([enterprise.pk]).get(timeout=30) == 0
+    again = graduation_recompute_enterprises_task.apply_async([[enterprise.pk]], ignore_result=False)
+    assert again.get(timeout=30) == 0
 
 
 def test_saving_yearly_figures_has_the_worker_recompute_that_enterprise_within_seconds(celery_worker_process):
