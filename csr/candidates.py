@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registry.models import Enterprise, FormalStep, Region, SizeClass
 
@@ -193,7 +194,10 @@ def _reason(c: Candidate, *, formal_step: int, near_name: str) -> str:
     if c.supports == 0:
         support = _("belum pernah menerima pembinaan dari pihak mana pun")
     else:
-        support = _("baru %(n)s kali menerima pembinaan (terakhir %(year)s)") % {"n": c.supports, "year": c.last_year}
+        support = ngettext(
+            "baru %(n)s kali menerima pembinaan (terakhir %(year)s)",
+            "baru %(n)s kali menerima pembinaan (terakhir %(year)s)", c.supports,
+        ) % {"n": c.supports, "year": c.last_year}
     level = _("tingkat %(tier)s: %(cls)s, %(step)s") % {
         "tier": c.tier, "cls": SizeClass(c.size_class).label.lower() if c.size_class else "-",
         "step": FormalStep(formal_step).label.lower(),

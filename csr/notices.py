@@ -43,7 +43,7 @@ def graduation_notify(*, support_ids: list[int]) -> int:
             if not to:
                 continue
             body = render_to_string("csr/email/graduated.txt", {
-                "company": company, "supports": supports, "site_url": getattr(settings, "SITE_URL", ""),
+                "company": company, "supports": supports, "site_url": settings.SITE_URL,
             })
             subject = _("UMKM binaan %(company)s naik kelas") % {"company": company.legal_name}
             send_mail(subject, body, None, to)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import (
@@ -73,7 +74,7 @@ class EnterpriseClaimAdmin(admin.ModelAdmin):
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{claim}: {'; '.join(exc.messages)}", messages.ERROR)
-        self.message_user(request, _("%(n)s klaim diputuskan.") % {"n": done})
+        self.message_user(request, ngettext("%(n)s klaim diputuskan.", "%(n)s klaim diputuskan.", done) % {"n": done})
 
 
 class RequestEventInline(admin.TabularInline):

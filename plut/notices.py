@@ -65,7 +65,7 @@ def request_event_notice(event_id: int) -> int:
         subject,
         event.text,
         _("Tenggat: %(due)s") % {"due": request.due_on.strftime("%d-%m-%Y")} if request.is_open else "",
-        _("Lihat permohonan: %(path)s") % {"path": request.get_absolute_url()},
+        _("Lihat permohonan: %(path)s") % {"path": settings.SITE_URL + request.get_absolute_url()},
     ) if part)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(recipients))
 

@@ -32,7 +32,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -82,14 +82,14 @@ class _ChoiceOrNoneFilter(django_filters.ChoiceFilter):
 class EnterpriseExportFilterSet(EnterpriseFilterSet):
     """EnterpriseFilterSet plus what the admin list can also filter by, so an export matches that list."""
 
-    section = SectorCodeFilter(label=_lazy("kategori KBLI (huruf)"))
+    section = SectorCodeFilter(label=gettext_lazy("kategori KBLI (huruf)"))
     size_class = _ChoiceOrNoneFilter(
-        label=_lazy("kelas usaha"), choices=[*SizeClass.choices, (NONE, _lazy("Belum dihitung"))]
+        label=gettext_lazy("kelas usaha"), choices=[*SizeClass.choices, (NONE, gettext_lazy("Belum dihitung"))]
     )
     class_status = _ChoiceOrNoneFilter(
-        label=_lazy("status kelas"), choices=[*ClassStatus.choices, (NONE, _lazy("Belum dihitung"))]
+        label=gettext_lazy("status kelas"), choices=[*ClassStatus.choices, (NONE, gettext_lazy("Belum dihitung"))]
     )
-    criteria_disagree = _yes_no_filter("criteria_disagree", _lazy("kriteria berbeda (omzet vs modal)"))
+    criteria_disagree = _yes_no_filter("criteria_disagree", gettext_lazy("kriteria berbeda (omzet vs modal)"))
 
     class Meta(EnterpriseFilterSet.Meta):
         fields = [*EnterpriseFilterSet.Meta.fields, "section", "class_status", "criteria_disagree"]

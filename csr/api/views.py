@@ -4,7 +4,7 @@ records (for_user; another company's id is a 404); staff see everything."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +17,7 @@ from .. import candidates, services
 from ..models import Company, Programme, Support
 from . import serializers
 
-ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID rekaman."))
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("ID rekaman."))
 
 
 class CsrViewSetMixin:
@@ -25,8 +25,8 @@ class CsrViewSetMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar perusahaan (petugas perusahaan: perusahaannya sendiri)")),
-    retrieve=extend_schema(summary=_lazy("Satu perusahaan"), parameters=[ID]),
+    list=extend_schema(summary=gettext_lazy("Daftar perusahaan (petugas perusahaan: perusahaannya sendiri)")),
+    retrieve=extend_schema(summary=gettext_lazy("Satu perusahaan"), parameters=[ID]),
 )
 class CompanyViewSet(CsrViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Company.objects.all()
@@ -39,11 +39,11 @@ class CompanyViewSet(CsrViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar program CSR")),
-    retrieve=extend_schema(summary=_lazy("Satu program CSR"), parameters=[ID]),
-    create=extend_schema(summary=_lazy("Daftarkan program CSR")),
-    update=extend_schema(summary=_lazy("Ubah program CSR"), parameters=[ID]),
-    partial_update=extend_schema(summary=_lazy("Ubah sebagian program CSR"), parameters=[ID]),
+    list=extend_schema(summary=gettext_lazy("Daftar program CSR")),
+    retrieve=extend_schema(summary=gettext_lazy("Satu program CSR"), parameters=[ID]),
+    create=extend_schema(summary=gettext_lazy("Daftarkan program CSR")),
+    update=extend_schema(summary=gettext_lazy("Ubah program CSR"), parameters=[ID]),
+    partial_update=extend_schema(summary=gettext_lazy("Ubah sebagian program CSR"), parameters=[ID]),
 )
 class ProgrammeViewSet(
     CsrViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -58,13 +58,13 @@ class ProgrammeViewSet(
         return Programme.objects.for_user(self.request.user).prefetch_related("target_regencies", "target_sectors")
 
     @extend_schema(
-        summary=_lazy("Usulan UMKM pengganti, berperingkat dan beralasan"),
+        summary=gettext_lazy("Usulan UMKM pengganti, berperingkat dan beralasan"),
         parameters=[
             ID,
-            OpenApiParameter("support", int, description=_lazy(
+            OpenApiParameter("support", int, description=gettext_lazy(
                 "Dukungan yang lulus dan akan dialihkan: kedekatan dihitung dari UMKM-nya."
             )),
-            OpenApiParameter("limit", int, description=_lazy("Jumlah usulan (1–50, bawaan 10).")),
+            OpenApiParameter("limit", int, description=gettext_lazy("Jumlah usulan (1–50, bawaan 10).")),
         ],
         responses=serializers.CandidateSerializer(many=True),
     )
@@ -85,9 +85,9 @@ class ProgrammeViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar dukungan CSR (penerima program)")),
-    retrieve=extend_schema(summary=_lazy("Satu dukungan CSR"), parameters=[ID]),
-    create=extend_schema(summary=_lazy("Tambah penerima ke program (dicatat juga di buku pembinaan)")),
+    list=extend_schema(summary=gettext_lazy("Daftar dukungan CSR (penerima program)")),
+    retrieve=extend_schema(summary=gettext_lazy("Satu dukungan CSR"), parameters=[ID]),
+    create=extend_schema(summary=gettext_lazy("Tambah penerima ke program (dicatat juga di buku pembinaan)")),
 )
 class SupportViewSet(
     CsrViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -111,7 +111,7 @@ class SupportViewSet(
         started.support.overlap_since = started.overlap_since
 
     @extend_schema(
-        summary=_lazy("Alihkan dukungan yang lulus ke UMKM lain (satu transaksi)"),
+        summary=gettext_lazy("Alihkan dukungan yang lulus ke UMKM lain (satu transaksi)"),
         parameters=[ID], request=serializers.ReassignSerializer, responses={201: serializers.SupportSerializer},
     )
     @action(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -32,14 +32,14 @@ class RegistryViewSetMixin:
         )
 
 
-ENTERPRISE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID UMKM dalam registri."))
+ENTERPRISE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("ID UMKM dalam registri."))
 REGION_CODE = OpenApiParameter(
-    "code", str, OpenApiParameter.PATH, description=_lazy("Kode Kemendagri wilayah, misalnya 12.71.")
+    "code", str, OpenApiParameter.PATH, description=gettext_lazy("Kode Kemendagri wilayah, misalnya 12.71.")
 )
-SECTOR_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID sektor KBLI."))
+SECTOR_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("ID sektor KBLI."))
 
 
-JOB_RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=_lazy("ID proses."))
+JOB_RUN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=gettext_lazy("ID proses."))
 
 
 class GraduationHistoryCursor(Cursor):
@@ -56,8 +56,10 @@ class SectorCursor(Cursor):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar wilayah (provinsi, kabupaten/kota, kecamatan) dengan kode Kemendagri")),
-    retrieve=extend_schema(summary=_lazy("Satu wilayah menurut kode Kemendagri"), parameters=[REGION_CODE]),
+    list=extend_schema(
+        summary=gettext_lazy("Daftar wilayah (provinsi, kabupaten/kota, kecamatan) dengan kode Kemendagri")
+    ),
+    retrieve=extend_schema(summary=gettext_lazy("Satu wilayah menurut kode Kemendagri"), parameters=[REGION_CODE]),
 )
 class RegionViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.all()
@@ -69,8 +71,8 @@ class RegionViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar sektor KBLI (kategori dan golongan pokok)")),
-    retrieve=extend_schema(summary=_lazy("Satu sektor KBLI"), parameters=[SECTOR_ID]),
+    list=extend_schema(summary=gettext_lazy("Daftar sektor KBLI (kategori dan golongan pokok)")),
+    retrieve=extend_schema(summary=gettext_lazy("Satu sektor KBLI"), parameters=[SECTOR_ID]),
 )
 class SectorViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Sector.objects.select_related("parent")
@@ -81,21 +83,23 @@ class SectorViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar UMKM (halaman kursor, tanpa hitung total)")),
-    retrieve=extend_schema(summary=_lazy("Satu UMKM dengan laporan tahunan dan izinnya"), parameters=[ENTERPRISE_ID]),
+    list=extend_schema(summary=gettext_lazy("Daftar UMKM (halaman kursor, tanpa hitung total)")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Satu UMKM dengan laporan tahunan dan izinnya"), parameters=[ENTERPRISE_ID]
+    ),
     create=extend_schema(
-        summary=_lazy("Daftarkan UMKM"),
+        summary=gettext_lazy("Daftarkan UMKM"),
         request=serializers.EnterpriseWriteSerializer,
         responses={201: serializers.EnterpriseDetailSerializer},
     ),
     update=extend_schema(
-        summary=_lazy("Ubah UMKM"),
+        summary=gettext_lazy("Ubah UMKM"),
         request=serializers.EnterpriseWriteSerializer,
         responses={200: serializers.EnterpriseDetailSerializer},
         parameters=[ENTERPRISE_ID],
     ),
     partial_update=extend_schema(
-        summary=_lazy("Ubah sebagian data UMKM (menutup usaha: is_active=false)"),
+        summary=gettext_lazy("Ubah sebagian data UMKM (menutup usaha: is_active=false)"),
         request=serializers.EnterpriseWriteSerializer,
         responses={200: serializers.EnterpriseDetailSerializer},
         parameters=[ENTERPRISE_ID],
@@ -152,7 +156,7 @@ class EnterpriseViewSet(
         return self._detail(serializer.save(), status.HTTP_200_OK)
 
     @extend_schema(
-        summary=_lazy("Tambah atau ganti angka satu tahun (omzet, modal usaha, tenaga kerja)"),
+        summary=gettext_lazy("Tambah atau ganti angka satu tahun (omzet, modal usaha, tenaga kerja)"),
         request=serializers.YearlyReportWriteSerializer,
         responses={200: serializers.YearlyReportSerializer, 201: serializers.YearlyReportSerializer},
         parameters=[ENTERPRISE_ID],
@@ -175,7 +179,7 @@ class EnterpriseViewSet(
         )
 
     @extend_schema(
-        summary=_lazy("Riwayat naik/turun kelas satu UMKM, terbaru lebih dulu (halaman kursor)"),
+        summary=gettext_lazy("Riwayat naik/turun kelas satu UMKM, terbaru lebih dulu (halaman kursor)"),
         responses=serializers.GraduationEventSerializer(many=True),
         parameters=[ENTERPRISE_ID],
     )
@@ -193,8 +197,10 @@ class EnterpriseViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_lazy("Daftar proses hitung ulang naik kelas, terbaru lebih dulu")),
-    retrieve=extend_schema(summary=_lazy("Satu proses hitung ulang dengan kemajuannya"), parameters=[JOB_RUN_ID]),
+    list=extend_schema(summary=gettext_lazy("Daftar proses hitung ulang naik kelas, terbaru lebih dulu")),
+    retrieve=extend_schema(
+        summary=gettext_lazy("Satu proses hitung ulang dengan kemajuannya"), parameters=[JOB_RUN_ID]
+    ),
 )
 class JobRunViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
     # Read-only: a run is started from the admin, the command or the nightly schedule, never through the API.
