@@ -507,14 +507,31 @@ def event_capacity_set(*, event: Event, capacity: int) -> list[int]:
     return _fill_places(event)
 
 
+# Attending a training or an exhibition counts as pembinaan: one ledger row per attendance, in the event's
+# dates (Asia/Jakarta), keyed "plut.event:<registration id>".
+_ATTENDANCE_LEDGER_SQL = """
+SELECT r.enterprise_id, 'plut', 'plut.event:' || r.id,
+       CASE e.kind WHEN 'pelatihan' THEN 'pelatihan' ELSE 'pemasaran' END,
+       c.name, e.title, (e.starts_at AT TIME ZONE %(tz)s)::date, (e.ends_at AT TIME ZONE %(tz)s)::date, NULL::bigint,
+       'hadir'
+FROM plut_eventregistration r JOIN plut_event e ON e.id = r.event_id JOIN plut_centre c ON c.id = e.centre_id
+WHERE r.id = ANY(%(ids)s) AND r.attended
+"""
+
+
 @transaction.atomic
 def attendance_set(*, registrations, attended_ids: set[int]) -> int:
-    """Record who came (set-based: one UPDATE each way). Only registered participants can attend."""
+    """Record who came (set-based: one UPDATE each way) and mirror it in the pembinaan ledger.
+
+    Only registered participants can attend; un-ticking someone removes their ledger row again."""
     registrations = registrations.filter(status=RegistrationStatus.REGISTERED)
     now = timezone.now()
-    changed = registrations.filter(pk__in=attended_ids).update(attended=True, updated_at=now)
-    changed += registrations.exclude(pk__in=attended_ids).filter(attended=True).update(attended=False,
-                                                                                       updated_at=now)
+    came = list(registrations.filter(pk__in=attended_ids).values_list("pk", flat=True))
+    gone = list(registrations.exclude(pk__in=attended_ids).filter(attended=True).values_list("pk", flat=True))
+    changed = registrations.filter(pk__in=came, attended=False).update(attended=True, updated_at=now)
+    changed += registrations.filter(pk__in=gone).update(attended=False, updated_at=now)
+    registry_services.support_records_upsert_from(_ATTENDANCE_LEDGER_SQL, {"ids": came, "tz": settings.TIME_ZONE})
+    registry_services.support_records_delete([f"plut.event:{pk}" for pk in gone])
     return changed
 
 

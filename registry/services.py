@@ -639,3 +639,34 @@ def support_records_end_many(ends: list[tuple[str, object, str]]) -> int:
             [keys, days, outcomes],
         )
         return cursor.rowcount
+
+
+# A set-based write of ledger rows from another table: callers pass SQL selecting the columns below (in this
+# order) and its parameters; existing keys are updated, so a rerun writes nothing twice.
+_LEDGER_COLUMNS = "enterprise_id, source, source_key, kind, provider, title, started_on, ended_on, amount, outcome"
+
+
+def support_records_upsert_from(select_sql: str, params: dict) -> int:
+    """INSERT … SELECT into the ledger, keyed by source_key; returns the rows written. `select_sql` yields
+    (enterprise_id, source, source_key, kind, provider, title, started_on, ended_on, amount, outcome)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO registry_supportrecord (created_at, updated_at, {_LEDGER_COLUMNS})
+            SELECT now(), now(), s.* FROM ({select_sql}) s
+            ON CONFLICT (source_key) DO UPDATE SET
+                enterprise_id = EXCLUDED.enterprise_id, kind = EXCLUDED.kind, provider = EXCLUDED.provider,
+                title = EXCLUDED.title, started_on = EXCLUDED.started_on, ended_on = EXCLUDED.ended_on,
+                amount = EXCLUDED.amount, outcome = EXCLUDED.outcome, updated_at = now()
+            """,
+            params,
+        )
+        return cursor.rowcount
+
+
+def support_records_delete(source_keys: list[str]) -> int:
+    """Remove ledger rows recorded by mistake (e.g. attendance ticked for someone who did not come)."""
+    if not source_keys:
+        return 0
+    deleted, _by_model = SupportRecord.objects.filter(source_key__in=list(source_keys)).delete()
+    return deleted

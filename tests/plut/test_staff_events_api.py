@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from plut import services, tasks
 from plut.models import Event, EventRegistration, RequestEvent, ServiceRequest
+from registry.models import SupportRecord
 from tests.plut.conftest import make_msme, submit
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,12 @@ def test_an_enterprise_registers_once_and_staff_record_attendance(client, desk):
     client.post(reverse("plut:event-attendance", args=[event.pk]), {"attended": [str(registration.pk)]})
     registration.refresh_from_db()
     assert registration.attended
+    # Attending counts as pembinaan in the enterprise's ledger; un-ticking takes it out again.
+    ledger = SupportRecord.objects.filter(enterprise=desk.enterprise, source_key=f"plut.event:{registration.pk}")
+    assert list(ledger.values_list("source", "title", "outcome")) == [("plut", event.title, "hadir")]
+    client.post(reverse("plut:event-attendance", args=[event.pk]), {})
+    registration.refresh_from_db()
+    assert not registration.attended and not ledger.exists()
 
 
 def test_raising_the_capacity_fills_places_from_the_waiting_list(desk):
