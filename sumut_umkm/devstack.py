@@ -153,6 +153,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     opts = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{opts.port}")  # links in the demo e-mails
     _stop_on_signals()
     with services(persistent_redis=True):
         manage("migrate", "--noinput")
