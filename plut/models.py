@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import SupportKind
+from registry.models import SupportKind, staff_regency
 from sumut_umkm import roles
 from sumut_umkm.models import TimeStampedModel
 
@@ -302,11 +302,13 @@ class EnterpriseClaim(TimeStampedModel):
 
 class ServiceRequestQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Staff: every request; a consultant: those assigned to them; an MSME owner: those of the enterprises
-        its confirmed claims cover. Anyone else: nothing."""
+        """Staff: every request (a regency office's staff: those of its regency's enterprises); a consultant:
+        those assigned to them; an MSME owner: those of the enterprises its confirmed claims cover. Anyone
+        else: nothing."""
         role = user_role(user)
         if role == "staff":
-            return self
+            code = staff_regency(user)
+            return self if code is None else self.filter(enterprise__regency_id=code)
         if role == "consultant":
             return self.filter(consultant__user=user)
         if role == "msme":

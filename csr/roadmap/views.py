@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from registry.models import staff_regency
+
 from . import exports, geo, queries, services, tasks
 from .forms import GapFilterForm, MicroFilterForm, OverlapFilterForm, RoadmapFilterForm, error_text, regency_names
 
@@ -30,6 +32,10 @@ ROADMAP_PERMISSIONS = ("registry.view_supportrecord", "registry.view_graduatione
 
 def _require_roadmap(user) -> None:
     if not (user.is_active and user.is_staff and user.has_perms(ROADMAP_PERMISSIONS)):
+        raise PermissionDenied
+    # The roadmap shows the whole province: a regency office's staff (limited to one regency) are refused
+    # until the roadmap can be narrowed to a regency (fail closed).
+    if staff_regency(user) is not None:
         raise PermissionDenied
 
 

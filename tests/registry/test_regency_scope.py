@@ -89,3 +89,22 @@ def test_provincial_staff_still_see_every_regency(enterprises):
     page = client_for(make_staff("petugas_provinsi")).get(reverse("admin:registry_enterprise_changelist"))
     text = page.content.decode()
     assert "Bolu Meranti Medan" in text and "Rambutan Binjai" in text
+
+
+
+def test_regency_staff_see_only_their_regencys_plut_requests_and_not_the_provincial_roadmap(medan_staff):
+    from plut.models import Centre, Service, ServiceRequest
+    from plut.services import request_submit
+
+    centre, service = Centre.objects.get(code="plut-sumut"), Service.objects.get(code="konsultasi")
+    provincial = make_staff("petugas_plut_provinsi")
+    for name, regency in (("Kopi Medan", "12.71"), ("Dodol Binjai", "12.75")):
+        enterprise = make_enterprise(name, regency=regency, district=f"{regency}.01")
+        request_submit(user=provincial, enterprise=enterprise, service=service, centre=centre, description="Uji")
+
+    seen = ServiceRequest.objects.for_user(medan_staff).values_list("enterprise__name", flat=True)
+    assert list(seen) == ["Kopi Medan"]
+    assert ServiceRequest.objects.for_user(provincial).count() == 2
+    queue = client_for(medan_staff).get("/layanan/antrean/").content.decode()
+    assert "Kopi Medan" in queue and "Dodol Binjai" not in queue
+    assert client_for(medan_staff).get("/peta-jalan/").status_code == 403
