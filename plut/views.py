@@ -205,6 +205,7 @@ def _detail_context(request, service_request, **forms_given):
         "req": service_request,
         "role": role,
         "moves": [(to, labels[to]) for to in moves],
+        "cancelled": RequestStatus.CANCELLED,  # the one move the page asks the MSME to confirm
         "history": RequestEvent.objects.for_user(user).filter(request=service_request).select_related("actor"),
         "attachments": Attachment.objects.for_user(user).filter(request=service_request),
         "overdue": service_request.is_overdue(),
