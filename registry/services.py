@@ -14,6 +14,8 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sumut_umkm.queue import enqueue_on_commit
+
 from . import exports, graduation, identity
 from .models import (
     COMPUTED_ENTERPRISE_FIELDS,
@@ -130,16 +132,24 @@ def graduation_enqueue(enterprise_ids) -> None:
     A broker outage must not undo or fail the user's save: the nightly run catches the enterprise up.
     """
     ids = sorted({int(pk) for pk in enterprise_ids if pk})
-    if not ids:
-        return
-
-    def send():
+    if ids:
         from .tasks import graduation_recompute_enterprises_task
 
+        enqueue_on_commit(graduation_recompute_enterprises_task, ids, outage_note="dihitung ulang pada proses malam")
+
+
+def _job_send_on_commit(job: JobRun, task_name: str, *, fail) -> None:
+    """Hand a recorded job to the worker after commit. With Redis down the request still succeeds and the job
+    says why it did not start (fail), instead of staying queued for ever."""
+
+    def send():
+        from . import tasks
+
         try:
-            graduation_recompute_enterprises_task.delay(ids)
-        except Exception:  # kombu raises several types when Redis is down
-            logger.warning("Antrean tidak tersedia; UMKM %s dihitung ulang pada proses malam", ids, exc_info=True)
+            getattr(tasks, task_name).delay(job.pk)
+        except Exception as exc:  # kombu and redis raise several types when the broker is unreachable
+            logger.warning("Antrean tidak tersedia; proses %s tidak dapat dimulai", job.pk, exc_info=True)
+            fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
 
     transaction.on_commit(send)
 
@@ -204,17 +214,8 @@ def graduation_start(*, regency: str = "", user=None, enqueue: bool = True, subm
     if not created:
         return job
 
-    def send():
-        from .tasks import graduation_run_task
-
-        try:
-            graduation_run_task.delay(job.pk)
-        except Exception as exc:  # Redis down: say so on the job instead of failing the request
-            logger.warning("Antrean tidak tersedia; proses %s tidak dapat dimulai", job.pk, exc_info=True)
-            graduation_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
-
     if enqueue:
-        transaction.on_commit(send)
+        _job_send_on_commit(job, "graduation_run_task", fail=graduation_fail)
     return job
 
 
@@ -309,17 +310,8 @@ def export_start(*, filters: dict, fmt: str, user=None, enqueue: bool = True) ->
         result_name=exports.export_filename(fmt),
     )
 
-    def send():
-        from .tasks import export_run_task
-
-        try:
-            export_run_task.delay(job.pk)
-        except Exception as exc:  # Redis down: say so on the job instead of failing the request
-            logger.warning("Antrean tidak tersedia; ekspor %s tidak dapat dimulai", job.pk, exc_info=True)
-            export_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
-
     if enqueue:
-        transaction.on_commit(send)
+        _job_send_on_commit(job, "export_run_task", fail=export_fail)
     return job
 
 
@@ -428,17 +420,8 @@ def import_start(
         default_storage.delete(stored)
         return job
 
-    def send():
-        from .tasks import import_run_task
-
-        try:
-            import_run_task.delay(job.pk)
-        except Exception as exc:  # Redis down: say so on the job instead of failing the request
-            logger.warning("Antrean tidak tersedia; impor %s tidak dapat dimulai", job.pk, exc_info=True)
-            import_fail(job_id=job.pk, error=_("Antrean tugas (Redis) tidak tersedia: %(error)s") % {"error": exc})
-
     if enqueue:
-        transaction.on_commit(send)
+        _job_send_on_commit(job, "import_run_task", fail=import_fail)
     return job
 
 
@@ -447,9 +430,7 @@ def import_retry(*, job: JobRun, user=None, enqueue: bool = True) -> JobRun:
     """Run a stopped import again from its stored file: the batches it saved come out unchanged."""
     retry = JobRun.objects.create(kind=IMPORT_KIND, scope=job.scope, started_by=user, params=dict(job.params))
     if enqueue:
-        from .tasks import import_run_task
-
-        transaction.on_commit(lambda: import_run_task.delay(retry.pk))
+        _job_send_on_commit(retry, "import_run_task", fail=import_fail)
     return retry
 
 

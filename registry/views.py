@@ -469,6 +469,15 @@ def enterprise_export(request, fmt: str):
     return render(request, "admin/registry/enterprise/export_confirm.html", context)
 
 
+def _job_file_response(job: JobRun) -> FileResponse:
+    """A run's result file as a download; 404 when the file is gone (e.g. cleaned up)."""
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=job.result_name or job.result_file.name)
+
+
 @never_cache
 @login_required
 def export_download(request, pk: int):
@@ -476,11 +485,7 @@ def export_download(request, pk: int):
     job = get_object_or_404(JobRun, pk=pk, kind=services.EXPORT_KIND, status=JobStatus.DONE)
     if not job.result_file or not may_download_export(request.user, job):
         raise Http404
-    try:
-        handle = job.result_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=job.result_name or job.result_file.name)
+    return _job_file_response(job)
 
 
 # --- import of enterprises ------------------------------------------------------------------------
@@ -781,8 +786,4 @@ def import_report(request, pk: int):
     job = get_object_or_404(JobRun, pk=pk, kind=services.IMPORT_KIND)
     if not result_download_url(job) or not may_download_export(request.user, job):
         raise Http404
-    try:
-        handle = job.result_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=job.result_name or job.result_file.name)
+    return _job_file_response(job)
