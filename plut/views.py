@@ -269,33 +269,31 @@ def request_message(request, pk):
 @role_required("staff", "consultant")
 @require_POST
 def request_note(request, pk):
-    service_request = _scoped_request(request, pk)
-    form = forms.NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_note(request=service_request, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Catatan disimpan."))
-            return redirect(service_request)
-    return _rerender(request, service_request, note_form=form)
+    return _request_form_post(request, pk, forms.NoteForm, services.request_note, _("Catatan disimpan."), "note_form")
 
 
 @role_required("msme")
 @require_POST
 def request_rate(request, pk):
+    return _request_form_post(
+        request, pk, forms.RateForm, services.request_rate, _("Terima kasih atas penilaian Anda."), "rate_form"
+    )
+
+
+def _request_form_post(request, pk, form_class, service, success: str, form_name: str):
+    """A form on a request's page: valid → the service (its refusal lands on the form) → back to the page with
+    `success`; otherwise the page again with the form as typed."""
     service_request = _scoped_request(request, pk)
-    form = forms.RateForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.request_rate(request=service_request, user=request.user, **form.cleaned_data)
+            service(request=service_request, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, _("Terima kasih atas penilaian Anda."))
+            messages.success(request, success)
             return redirect(service_request)
-    return _rerender(request, service_request, rate_form=form)
+    return _rerender(request, service_request, **{form_name: form})
 
 
 @role_required("msme", "staff", "consultant")
