@@ -54,7 +54,7 @@ class EnterpriseClaimAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["nib", "name", "user__username"]
     raw_id_fields = ["user", "enterprise", "decided_by"]
-    readonly_fields = ["status", "decided_by", "decided_at", "enterprise"]
+    readonly_fields = ["status", "decided_by", "decided_at", "enterprise", "notice_pending"]
     actions = ["confirm", "reject"]
     show_full_result_count = False
 
@@ -105,7 +105,7 @@ class RegistrationInline(admin.TabularInline):
     model = EventRegistration
     extra = 0
     raw_id_fields = ["enterprise", "registered_by"]
-    readonly_fields = ["status"]
+    readonly_fields = ["status", "notice_pending"]
 
 
 @admin.register(Event)

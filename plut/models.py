@@ -228,7 +228,12 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status__in=[ClaimStatus.PENDING, ClaimStatus.CONFIRMED])
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# notice_pending is delivery bookkeeping (see RequestEvent.notice_pending), not a decision: left out of the audit
+# snapshot so that sending a notice writes no audit row; the decision that raised the flag is audited.
+NOTICE_UNTRACKED = ["notice_pending"]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=NOTICE_UNTRACKED)
 class EnterpriseClaim(TimeStampedModel):
     """Links an MSME owner's account to an enterprise. A claim on a registered enterprise (by NIB) or a new
     enterprise is pending until staff confirm it; a new enterprise enters the registry only then."""
@@ -264,6 +269,8 @@ class EnterpriseClaim(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("waktu keputusan"), null=True, blank=True)
     note = models.CharField(_("catatan petugas"), max_length=255, blank=True)
+    # Outbox flag of the decision's e-mail, as on RequestEvent: set with the decision, cleared when it is sent.
+    notice_pending = models.BooleanField(_("pemberitahuan belum terkirim"), default=False)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -291,6 +298,7 @@ class EnterpriseClaim(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-id"], name="plut_claim_status_id"),
             models.Index(fields=["user", "status"], name="plut_claim_user_status"),
+            models.Index(fields=["id"], name="plut_claim_notice_pending", condition=Q(notice_pending=True)),
         ]
 
     def __str__(self) -> str:
@@ -577,7 +585,7 @@ class EventRegistrationQuerySet(models.QuerySet):
         return self.none()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=NOTICE_UNTRACKED)
 class EventRegistration(TimeStampedModel):
     """An enterprise's place at an event, or its place in the waiting list (by id order)."""
 
@@ -592,6 +600,8 @@ class EventRegistration(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=15, choices=RegistrationStatus.choices)
     attended = models.BooleanField(_("hadir"), default=False)
+    # Outbox flag of the "you got a place" e-mail, as on RequestEvent: set with the promotion, cleared when sent.
+    notice_pending = models.BooleanField(_("pemberitahuan belum terkirim"), default=False)
 
     objects = EventRegistrationQuerySet.as_manager()
 
@@ -610,7 +620,10 @@ class EventRegistration(TimeStampedModel):
                 violation_error_message=_("Kehadiran hanya untuk peserta terdaftar."),
             ),
         ]
-        indexes = [models.Index(fields=["event", "status", "id"], name="plut_reg_event_status")]
+        indexes = [
+            models.Index(fields=["event", "status", "id"], name="plut_reg_event_status"),
+            models.Index(fields=["id"], name="plut_reg_notice_pending", condition=Q(notice_pending=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.enterprise_id} {self.status}"

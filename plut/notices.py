@@ -1,10 +1,13 @@
-"""E-mails of the service desk: who gets told what. Reads only; no DB writes here."""
+"""E-mails of the service desk: who gets told what.
+
+The only writes here are the outbox flags (notice_pending) that make each notice go out once: see send_once."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -12,6 +15,7 @@ from .models import (
     ClaimStatus,
     EnterpriseClaim,
     EventRegistration,
+    RegistrationStatus,
     RequestEvent,
     RequestEventKind,
     ServiceRequest,
@@ -27,16 +31,38 @@ def _owner_emails(enterprise_id: int) -> set[str]:
     return set(users.values_list("email", flat=True))
 
 
+def send_once(model, ids, send) -> int:
+    """Send the notice of each row in `ids` whose notice is still due, with `send(pk)`; returns what it sent.
+
+    The flags are claimed first (locked, then cleared in one UPDATE), so a swept-up duplicate of a task sends
+    nothing; a failed send puts back the flags of what is still unsent, for the next sweep (and the task's own
+    retry). Rows another transaction holds are left to that one or to the next sweep."""
+    with transaction.atomic():
+        claimed = list(
+            model.objects.filter(pk__in=ids, notice_pending=True).order_by("pk")
+            .select_for_update(skip_locked=True).values_list("pk", flat=True)
+        )
+        model.objects.filter(pk__in=claimed).update(notice_pending=False)
+    sent = 0
+    for position, pk in enumerate(claimed):
+        try:
+            sent += send(pk)
+        except Exception:
+            model.objects.filter(pk__in=claimed[position:]).update(notice_pending=True)
+            raise
+    return sent
+
+
 def request_event_notice_once(event_id: int) -> int:
-    """Send an event's notice if it is still due: the flag is claimed first, so a swept-up duplicate of the
-    task sends nothing; a failed send puts the flag back for the next sweep (and the task's own retry)."""
-    if not RequestEvent.objects.filter(pk=event_id, notice_pending=True).update(notice_pending=False):
-        return 0
-    try:
-        return request_event_notice(event_id)
-    except Exception:
-        RequestEvent.objects.filter(pk=event_id).update(notice_pending=True)
-        raise
+    return send_once(RequestEvent, [event_id], request_event_notice)
+
+
+def claim_notice_once(claim_id: int) -> int:
+    return send_once(EnterpriseClaim, [claim_id], claim_notice)
+
+
+def promoted_notice_once(registration_ids: list[int]) -> int:
+    return send_once(EventRegistration, registration_ids, promoted_notice)
 
 
 def request_event_notice(event_id: int) -> int:
@@ -84,16 +110,20 @@ def claim_notice(claim_id: int) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [claim.user.email])
 
 
-def promoted_notice(registration_ids: list[int]) -> int:
-    sent = 0
-    for registration in EventRegistration.objects.filter(pk__in=registration_ids).select_related("event"):
-        emails = _owner_emails(registration.enterprise_id)
-        if emails:
-            subject = _("Anda mendapat tempat di %(title)s") % {"title": registration.event.title}
-            body = _("Tempat yang kosong kini menjadi milik UMKM Anda. Sampai jumpa di %(place)s.") % {
-                "place": registration.event.place}
-            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(emails))
-    return sent
+def promoted_notice(registration_id: int) -> int:
+    """Tell the owners of an enterprise taken from the waiting list that it now has a place."""
+    # Not if the place was given up again before the notice went out (e.g. sent late, after an outage).
+    registration = EventRegistration.objects.select_related("event").filter(
+        pk=registration_id, status=RegistrationStatus.REGISTERED).first()
+    if registration is None:
+        return 0
+    emails = _owner_emails(registration.enterprise_id)
+    if not emails:
+        return 0
+    subject = _("Anda mendapat tempat di %(title)s") % {"title": registration.event.title}
+    body = _("Tempat yang kosong kini menjadi milik UMKM Anda. Sampai jumpa di %(place)s.") % {
+        "place": registration.event.place}
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, sorted(emails))
 
 
 def escalation_notice(centre_id: int, request_ids: list[int]) -> int:

@@ -158,6 +158,7 @@ def claim_decide(*, claim: EnterpriseClaim, user, confirm: bool, note: str = "")
         )
     claim.status = ClaimStatus.CONFIRMED if confirm else ClaimStatus.REJECTED
     claim.decided_by, claim.decided_at, claim.note = user, timezone.now(), note
+    claim.notice_pending = True  # if Redis is down, notify_pending_task sends the e-mail once it is back
     claim.save()
     from .tasks import notify_claim_task
 
@@ -470,8 +471,9 @@ def _fill_places(event: Event) -> list[int]:
         EventRegistration.objects.filter(event=event, status=RegistrationStatus.WAITING)
         .order_by("id").values_list("pk", flat=True)[:free]
     )
+    # The e-mail's flag is raised in the same UPDATE: if Redis is down, notify_pending_task sends it later.
     EventRegistration.objects.filter(pk__in=promoted).update(
-        status=RegistrationStatus.REGISTERED, updated_at=timezone.now()
+        status=RegistrationStatus.REGISTERED, updated_at=timezone.now(), notice_pending=True
     )
     if promoted:
         from .tasks import notify_promoted_task
@@ -535,13 +537,28 @@ def attendance_set(*, registrations, attended_ids: set[int]) -> int:
     return changed
 
 
-def request_events_with_pending_notice(limit: int = 500) -> list[int]:
-    """Events whose e-mail is due and overdue for sending, oldest first (the partial index holds only these).
+# --- Notices a broker outage kept back (swept by tasks.notify_pending_task) ----------------------------------
 
-    Overdue: pending PLUT_NOTICE_GRACE_SECONDS after the event, so it was not queued (Redis was down) or its
-    task was lost; a notice on its normal way is left alone."""
+
+def _pending_notices(model, since: str, limit: int) -> list[int]:
+    """Rows whose e-mail is due and overdue for sending, oldest first (a partial index holds only these).
+
+    Overdue: still pending PLUT_NOTICE_GRACE_SECONDS after `since` (when the flag was raised), so it was not
+    queued (Redis was down) or its task was lost; a notice on its normal way is left alone."""
     cutoff = timezone.now() - timedelta(seconds=settings.PLUT_NOTICE_GRACE_SECONDS)
     return list(
-        RequestEvent.objects.filter(notice_pending=True, created_at__lt=cutoff).order_by("id")
+        model.objects.filter(notice_pending=True, **{f"{since}__lt": cutoff}).order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def request_events_with_pending_notice(limit: int = 500) -> list[int]:
+    return _pending_notices(RequestEvent, "created_at", limit)
+
+
+def claims_with_pending_notice(limit: int = 500) -> list[int]:
+    return _pending_notices(EnterpriseClaim, "decided_at", limit)
+
+
+def registrations_with_pending_notice(limit: int = 500) -> list[int]:
+    return _pending_notices(EventRegistration, "updated_at", limit)

@@ -1,7 +1,8 @@
 """Celery tasks of the service desk: e-mail after each change, and the overdue escalation (beat, daily).
 
-Thin: they take ids, re-read the rows and call notices.py / services.py. Sending twice on a retry is the
-lesser harm for a notice; the escalation claims its rows first so a rerun sends nothing twice."""
+Thin: they take ids, re-read the rows and call notices.py / services.py. A notice's row carries a
+notice_pending flag the task claims before sending, so a swept-up duplicate sends nothing; the escalation
+claims its rows first too, so a rerun sends nothing twice."""
 
 from __future__ import annotations
 
@@ -16,23 +17,42 @@ def notify_request_event_task(event_id: int) -> int:
     return notices.request_event_notice_once(event_id)
 
 
-@shared_task(ignore_result=True)
-def notify_pending_task() -> int:
-    """Beat, every minute: queue the notices a broker outage kept from being queued when their event happened."""
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def notify_claim_task(claim_id: int) -> int:
+    return notices.claim_notice_once(claim_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
+def notify_promoted_task(registration_ids: list[int]) -> int:
+    return notices.promoted_notice_once(registration_ids)
+
+
+def _sweep_request_events() -> int:
     ids = services.request_events_with_pending_notice()
     for event_id in ids:
         notify_request_event_task.delay(event_id)
     return len(ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
-def notify_claim_task(claim_id: int) -> int:
-    return notices.claim_notice(claim_id)
+def _sweep_claims() -> int:
+    ids = services.claims_with_pending_notice()
+    for claim_id in ids:
+        notify_claim_task.delay(claim_id)
+    return len(ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, ignore_result=True)
-def notify_promoted_task(registration_ids: list[int]) -> int:
-    return notices.promoted_notice(registration_ids)
+def _sweep_promotions() -> int:
+    ids = services.registrations_with_pending_notice()
+    if ids:
+        notify_promoted_task.delay(ids)  # one task: each registration's flag is claimed on its own there
+    return len(ids)
+
+
+@shared_task(ignore_result=True)
+def notify_pending_task() -> int:
+    """Beat, every minute: queue the notices a broker outage kept from being queued when they were due
+    (request events, claim decisions, waiting-list promotions)."""
+    return _sweep_request_events() + _sweep_claims() + _sweep_promotions()
 
 
 @shared_task

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from plut import services
-from plut.models import Centre, ClaimKind, ClaimStatus, Consultant, EnterpriseClaim, Service
+from plut.models import Centre, ClaimKind, ClaimStatus, Consultant, EnterpriseClaim, Event, Service
 from sumut_umkm import roles
 from tests.factories import make_enterprise, make_staff, make_user
 
@@ -51,3 +53,10 @@ def submit(desk, *, owner=None, enterprise=None, description="Butuh konsultasi p
         user=owner or desk.owner, enterprise=enterprise or desk.enterprise, service=desk.service, centre=desk.centre,
         description=description,
     )
+
+
+def make_event(desk, capacity=1):
+    now = timezone.now()
+    return Event.objects.create(centre=desk.centre, kind="pelatihan", title="Pelatihan kemasan", place="PLUT Medan",
+                                starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=3),
+                                capacity=capacity, is_published=True)

@@ -7,9 +7,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from plut import services, tasks
-from plut.models import Event, EventRegistration, RequestEvent, ServiceRequest
+from plut.models import EventRegistration, RequestEvent, ServiceRequest
 from registry.models import SupportRecord
-from tests.plut.conftest import make_msme, submit
+from tests.plut.conftest import make_event, make_msme, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -77,13 +77,6 @@ def test_an_owner_submits_through_the_api_and_services_and_events_are_listed(des
     assert refused.status_code == 400 and "enterprise" in refused.json()
     assert len(api.get("/api/v1/plut/services/").json()["results"]) == 8
     assert api.get("/api/v1/plut/events/").status_code == 200
-
-
-def make_event(desk, capacity=1):
-    now = timezone.now()
-    return Event.objects.create(centre=desk.centre, kind="pelatihan", title="Pelatihan kemasan", place="PLUT Medan",
-                                starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=3),
-                                capacity=capacity, is_published=True)
 
 
 def test_a_full_event_puts_the_next_owner_on_the_waiting_list_and_a_freed_place_goes_to_them(
