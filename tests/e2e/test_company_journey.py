@@ -6,8 +6,6 @@ Real gunicorn, PostgreSQL, Redis and Celery worker."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from csr.models import Company, CompanyMember, Support, SupportStatus
 from registry import services as registry_services
 from registry.models import Enterprise, SupportSource
 from sumut_umkm import roles
+from tests.e2e.journeys import reload_until
 from tests.factories import make_enterprise, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -29,18 +28,6 @@ def micro(name: str, **kwargs) -> Enterprise:
     Enterprise.objects.filter(pk=enterprise.pk).update(size_class="mikro", tier=1)
     enterprise.refresh_from_db()
     return enterprise
-
-
-def reload_until(page, predicate, *, timeout: float = 40.0, what: str) -> None:
-    """Reload the page as a person would until it shows what they wait for (the worker is asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; the page shows:\n{page.locator('main').inner_text()}")
-        page.wait_for_timeout(500)
-        page.reload()
 
 
 def test_an_officer_creates_a_programme_adds_beneficiaries_and_reassigns_the_support_of_one_that_graduated(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from plut.models import Centre, ClaimStatus, Consultant, EnterpriseClaim, ServiceRequest
 from registry.models import SupportRecord
 from sumut_umkm import roles
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.journeys import new_page, plut_sign_in
 from tests.factories import make_enterprise, make_staff, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -26,22 +26,6 @@ CENTRE = "PLUT KUMKM Provinsi Sumatera Utara"
 def load_catalogue() -> None:
     """The services and centres plut's data migration loads (a transactional test's flush removed them)."""
     importlib.import_module("plut.migrations.0002_catalogue_centres").load(apps, None)
-
-
-def new_page(browser, base_url):
-    context = browser.new_context(base_url=base_url, locale="id-ID", timezone_id="Asia/Jakarta",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    return context, context.new_page()
-
-
-def plut_sign_in(page, username: str) -> None:
-    page.goto("/layanan/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state()
-    assert "/layanan/login/" not in page.url, page.locator("main").inner_text()
 
 
 def status_of(page) -> str:
