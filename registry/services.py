@@ -241,6 +241,8 @@ def graduation_run(*, job: JobRun) -> list[str]:
         # One grouped count per job (not per page): it sizes the progress bar.
         sizes = dict(enterprises.order_by().values_list("regency_id").annotate(n=Count("id")))
         regencies = [job.scope] if job.scope else list(Region.objects.regencies().values_list("pk", flat=True))
+        # Largest first: with two workers the big regencies (Medan) start at once instead of finishing last alone.
+        regencies.sort(key=lambda code: -sizes.get(code, 0))
         JobRun.objects.filter(pk=job.pk).update(total=sum(sizes.values()), chunks_total=len(regencies))
     return regencies
 

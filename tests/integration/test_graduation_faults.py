@@ -122,7 +122,9 @@ def test_a_worker_killed_mid_run_then_a_new_run_leaves_the_state_of_an_uninterru
     seed_and_shift()
     before, expected = stored_state(), decided_state()
     first_new_event = (GraduationEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    regencies = list(Region.objects.regencies().values_list("code", flat=True))
+    # The order a provincial run hands out its chunks: largest regency first, ties in code order.
+    sizes = dict(pg("SELECT regency_id, count(*) FROM registry_enterprise GROUP BY 1"))
+    regencies = sorted(Region.objects.regencies().values_list("code", flat=True), key=lambda c: -sizes.get(c, 0))
     doomed = celery_workers()
 
     killed = services.graduation_start()
@@ -138,7 +140,7 @@ def test_a_worker_killed_mid_run_then_a_new_run_leaves_the_state_of_an_uninterru
         blocker.rollback()
     stuck_pid = stuck[0][0]
     wait_for(lambda: not pg("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [stuck_pid]), what="the dead session")
-    interrupted = regencies[chunks_before_kill]  # solo pool: chunks run in regency order
+    interrupted = regencies[chunks_before_kill]  # solo pool: chunks run in the order handed out
     # Nothing of the interrupted chunk was committed.
     assert not GraduationEvent.objects.filter(job_run=killed, enterprise__regency_id=interrupted).exists()
     in_interrupted = {pk for pk, in pg("SELECT id FROM registry_enterprise WHERE regency_id = %s", [interrupted])}

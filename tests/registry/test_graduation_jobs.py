@@ -83,3 +83,15 @@ def test_an_edit_loaded_before_a_recompute_does_not_put_the_old_class_back():
     result = graduation.recompute_enterprises(enterprise_ids=[enterprise.pk])
     assert (result.changed, result.history) == (0, 0)
     assert GraduationEvent.objects.filter(enterprise=enterprise).count() == 1
+
+
+def test_a_provincial_run_hands_out_the_largest_regencies_first():
+    make_enterprise("Kopi Medan 1", regency="12.71")
+    make_enterprise("Kopi Medan 2", regency="12.71")
+    make_enterprise("Ulos Samosir", regency="12.17", district=None)
+    job = services.graduation_start(enqueue=False)
+
+    regencies = services.graduation_run(job=job)
+
+    assert regencies[:2] == ["12.71", "12.17"]
+    assert len(regencies) == 33  # regencies without enterprises still get their (empty) chunk

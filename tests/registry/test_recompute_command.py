@@ -36,15 +36,17 @@ def grown(regency: str = "12.71", district: str = "12.71.01") -> Enterprise:
 def test_sync_recomputes_the_province_regency_by_regency_and_prints_progress_and_a_summary():
     medan = grown()
     grown("12.75", "12.75.01")  # Binjai
-    make_enterprise(regency="12.12", district="12.12.01")  # Toba, nothing to change
+    make_enterprise(regency="12.12", district="12.12.01")  # Toba, no figures: classified unknown
 
     output = run("--sync")
 
     job = JobRun.objects.latest("id")
     assert f"Proses #{job.pk}: menghitung ulang 3 UMKM di seluruh Provinsi Sumatera Utara (33 kabupaten/kota)" in output
-    assert "[1/33] 12.01 Kabupaten Tapanuli Tengah: 0 UMKM, 0 berubah" in output
-    assert "[26/33] 12.71 Kota Medan: 1 UMKM, 1 berubah" in output
-    assert "[30/33] 12.75 Kota Binjai: 1 UMKM, 1 berubah" in output
+    # largest regencies first (ties in code order), then the empty ones
+    assert "[1/33] 12.12 Kabupaten Toba: 1 UMKM, 1 berubah" in output
+    assert "[2/33] 12.71 Kota Medan: 1 UMKM, 1 berubah" in output
+    assert "[3/33] 12.75 Kota Binjai: 1 UMKM, 1 berubah" in output
+    assert "[4/33] 12.01 Kabupaten Tapanuli Tengah: 0 UMKM, 0 berubah" in output
     assert len(re.findall(r"^\[\d+/33\] ", output, re.M)) == 33
     assert re.search(
         r"Selesai dalam \d+,\d detik: 3 UMKM dihitung ulang, 3 berubah, 2 riwayat naik/turun kelas baru "
@@ -77,7 +79,7 @@ def test_a_second_sync_run_changes_nothing():
     grown()
     run("--sync")
     output = run("--sync")
-    assert "[26/33] 12.71 Kota Medan: 1 UMKM, 0 berubah" in output
+    assert "[1/33] 12.71 Kota Medan: 1 UMKM, 0 berubah" in output
     assert "0 berubah, 0 riwayat naik/turun kelas baru" in output
     assert GraduationEvent.objects.count() == 1
 
