@@ -214,9 +214,16 @@ class LocalHoliday(models.Model):
 
 class ClaimQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Provincial staff: every claim; a regency office's staff: the claims on their regency's enterprises and
+        the new enterprises asked for in their regency; an MSME owner: their own. Anyone else: nothing."""
         role = user_role(user)
         if role == "staff":
-            return self
+            code = staff_regency(user)
+            if code is None:
+                return self
+            return self.filter(
+                Q(kind=ClaimKind.NEW, regency_id=code) | Q(kind=ClaimKind.EXISTING, enterprise__regency_id=code)
+            )
         if role == "msme":
             return self.filter(user=user)
         return self.none()
@@ -339,7 +346,9 @@ class ServiceRequest(TimeStampedModel):
     enterprise = models.ForeignKey(
         "registry.Enterprise", verbose_name=_("UMKM"), on_delete=models.PROTECT, related_name="+",
     )
-    service = models.ForeignKey(Service, verbose_name=_("layanan"), on_delete=models.PROTECT, related_name="requests")
+    # Indexed by (service, -id) below, which also serves a plain filter by service.
+    service = models.ForeignKey(Service, verbose_name=_("layanan"), on_delete=models.PROTECT, related_name="requests",
+                                db_index=False)
     centre = models.ForeignKey(Centre, verbose_name=_("PLUT"), on_delete=models.PROTECT, related_name="requests")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("diajukan oleh"), null=True, on_delete=models.SET_NULL,
@@ -409,6 +418,9 @@ class ServiceRequest(TimeStampedModel):
             ),
             models.Index(fields=["consultant", "status"], name="plut_req_consultant_status"),
             models.Index(fields=["enterprise", "-id"], name="plut_req_enterprise_id"),
+            # The admin's and the API's filters by status alone and by service, newest first.
+            models.Index(fields=["status", "-id"], name="plut_req_status_id"),
+            models.Index(fields=["service", "-id"], name="plut_req_service_id"),
         ]
 
     def __str__(self) -> str:
@@ -526,9 +538,19 @@ class Attachment(models.Model):
 
 class EventQuerySet(models.QuerySet):
     def for_user(self, user):
+        """What a user may read: staff and consultants every event (drafts too), anyone else the published ones.
+        Who may edit an event is narrower (managed_by)."""
         if user_role(user) in ("staff", "consultant"):
             return self
         return self.filter(is_published=True)
+
+    def managed_by(self, user):
+        """The events a staff user runs: all of them for provincial staff, those of their regency's centres for
+        a regency office. Anyone else: none."""
+        if user_role(user) != "staff":
+            return self.none()
+        code = staff_regency(user)
+        return self if code is None else self.filter(centre__regency_id=code)
 
     def upcoming(self, now):
         return self.filter(ends_at__gte=now)
@@ -576,9 +598,14 @@ class Event(TimeStampedModel):
 
 class EventRegistrationQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Provincial staff: every registration; a regency office's staff: those of their regency's enterprises;
+        a consultant: those of the events of their own centre; an MSME owner: those of their enterprises."""
         role = user_role(user)
-        if role in ("staff", "consultant"):
-            return self
+        if role == "staff":
+            code = staff_regency(user)
+            return self if code is None else self.filter(enterprise__regency_id=code)
+        if role == "consultant":
+            return self.filter(event__centre__in=Consultant.objects.filter(user=user, is_active=True).values("centre"))
         if role == "msme":
             enterprises = EnterpriseClaim.objects.filter(user=user, status=ClaimStatus.CONFIRMED).values("enterprise")
             return self.filter(enterprise__in=enterprises)

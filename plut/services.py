@@ -144,8 +144,11 @@ def msme_signup(*, username: str, password: str, email: str, full_name: str, **c
 
 @transaction.atomic
 def claim_decide(*, claim: EnterpriseClaim, user, confirm: bool, note: str = "") -> EnterpriseClaim:
-    """Staff confirm or reject a claim; confirming a new enterprise puts it in the registry."""
-    claim = EnterpriseClaim.objects.select_for_update().get(pk=claim.pk)
+    """Staff confirm or reject a claim; confirming a new enterprise puts it in the registry. A claim outside the
+    user's scope (another regency's) is refused as if it did not exist."""
+    claim = EnterpriseClaim.objects.for_user(user).select_for_update(of=("self",)).filter(pk=claim.pk).first()
+    if claim is None:
+        raise ValidationError(_("Klaim tidak ditemukan di wilayah kerja Anda."))
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError(_("Klaim ini sudah diputuskan."))
     if confirm and claim.kind == ClaimKind.NEW:
@@ -164,6 +167,15 @@ def claim_decide(*, claim: EnterpriseClaim, user, confirm: bool, note: str = "")
 
     enqueue_on_commit(notify_claim_task, claim.pk)
     return claim
+
+
+def _check_acts_for(user, role: str, enterprise: Enterprise) -> None:
+    """An MSME acts for the enterprises of its confirmed claims; staff for those the registry shows them (a
+    regency office: its own regency's)."""
+    if role == "msme" and not enterprises_of(user).filter(pk=enterprise.pk).exists():
+        raise ValidationError({"enterprise": [_("Anda belum terhubung (terkonfirmasi) dengan UMKM ini.")]})
+    if role == "staff" and not Enterprise.objects.for_user(user).filter(pk=enterprise.pk).exists():
+        raise ValidationError({"enterprise": [_("UMKM ini di luar wilayah kerja Anda.")]})
 
 
 def enterprises_of(user):
@@ -235,12 +247,12 @@ def _attach(request: ServiceRequest, user, files) -> list[Attachment]:
 @transaction.atomic
 def request_submit(*, user, enterprise: Enterprise, service: Service, centre: Centre, description: str,
                    files=()) -> ServiceRequest:
-    """An MSME (for one of its confirmed enterprises) or staff (for any) asks for a service."""
+    """An MSME (for one of its confirmed enterprises) or staff (for any enterprise they may see) asks for a
+    service."""
     role = user_role(user)
-    if role == "msme" and not enterprises_of(user).filter(pk=enterprise.pk).exists():
-        raise ValidationError({"enterprise": [_("Anda belum terhubung (terkonfirmasi) dengan UMKM ini.")]})
     if role not in ("msme", "staff"):
         raise ValidationError(_("Peran Anda tidak dapat mengajukan permohonan."))
+    _check_acts_for(user, role, enterprise)
     if not service.is_active:
         raise ValidationError({"service": [_("Layanan ini sedang tidak tersedia.")]})
     if not centre.is_active:
@@ -447,10 +459,9 @@ def event_register(*, event: Event, enterprise: Enterprise, user) -> EventRegist
     """A place if one is free, otherwise a place in the waiting list (first come, first served)."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     role = user_role(user)
-    if role == "msme" and not enterprises_of(user).filter(pk=enterprise.pk).exists():
-        raise ValidationError({"enterprise": [_("Anda belum terhubung (terkonfirmasi) dengan UMKM ini.")]})
     if role not in ("msme", "staff"):
         raise ValidationError(_("Peran Anda tidak dapat mendaftarkan UMKM."))
+    _check_acts_for(user, role, enterprise)
     if not (event.is_published and event.registration_open) or event.ends_at < timezone.now():
         raise ValidationError(_("Pendaftaran kegiatan ini sudah ditutup."))
     if EventRegistration.objects.filter(event=event, enterprise=enterprise).exclude(

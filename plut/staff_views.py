@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from registry.models import staff_regency
 from registry.paginators import LargeTablePaginator
 
 from . import services
@@ -53,10 +54,15 @@ def queue(request):
     page = LargeTablePaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     workload = []
     if centre is not None:
-        # One row per consultant of the centre (tens at most): open and overdue requests each holds.
+        # One row per consultant of the centre (tens at most): open and overdue requests each holds; a regency
+        # office counts only its regency's requests.
+        code = staff_regency(user) if user_role(user) == "staff" else None
+        is_open = Q(requests__status__in=OPEN_STATUSES)
+        if code is not None:
+            is_open &= Q(requests__enterprise__regency_id=code)
         workload = Consultant.objects.filter(centre=centre, is_active=True).select_related("user").annotate(
-            open_count=Count("requests", filter=Q(requests__status__in=OPEN_STATUSES)),
-            overdue_count=Count("requests", filter=Q(requests__status__in=OPEN_STATUSES, requests__due_on__lt=today)
+            open_count=Count("requests", filter=is_open),
+            overdue_count=Count("requests", filter=is_open & Q(requests__due_on__lt=today)
                                 & ~Q(requests__status=RequestStatus.WAITING)),
         )
     query = request.GET.copy()

@@ -25,6 +25,7 @@ from .models import (
     EnterpriseClaim,
     Event,
     EventRegistration,
+    RegistrationStatus,
     RequestEvent,
     RequestStatus,
     Service,
@@ -107,7 +108,7 @@ def portal(request):
         "claims": EnterpriseClaim.objects.for_user(user).select_related("enterprise", "regency"),
         "requests": ServiceRequest.objects.for_user(user).select_related("service", "enterprise")[:20],
         "registrations": EventRegistration.objects.for_user(user).select_related("event", "enterprise")
-        .exclude(status="dibatalkan").filter(event__ends_at__gte=timezone.now())[:10],
+        .exclude(status=RegistrationStatus.CANCELLED).filter(event__ends_at__gte=timezone.now())[:10],
     })
 
 
@@ -193,7 +194,8 @@ def request_new(request):
 def _scoped_request(request, pk):
     return get_object_or_404(
         ServiceRequest.objects.for_user(request.user).select_related(
-            "service", "centre", "enterprise", "consultant__user"), pk=pk)
+            "service", "centre", "enterprise__owner", "enterprise__regency", "enterprise__district",
+            "enterprise__sector", "consultant__user"), pk=pk)
 
 
 def _detail_context(request, service_request, **forms_given):
@@ -204,6 +206,9 @@ def _detail_context(request, service_request, **forms_given):
     return {
         "req": service_request,
         "role": role,
+        # Staff with registry rights may open the enterprise's registry page; a consultant sees what the visit
+        # needs here instead (the registry's lists and pages are not theirs).
+        "registry_link": role == "staff" and user.has_perm("registry.view_enterprise"),
         "moves": [(to, labels[to]) for to in moves],
         "cancelled": RequestStatus.CANCELLED,  # the one move the page asks the MSME to confirm
         "history": RequestEvent.objects.for_user(user).filter(request=service_request).select_related("actor"),
@@ -329,15 +334,15 @@ def event_detail(request, pk):
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
-            if registration.status == "terdaftar":
+            if registration.status == RegistrationStatus.REGISTERED:
                 messages.success(request, _("Anda terdaftar pada kegiatan ini."))
             else:
                 messages.info(request, _("Kuota penuh; Anda masuk daftar tunggu dan dikabari bila ada tempat."))
             return redirect(event)
-    taken = EventRegistration.objects.filter(event=event, status="terdaftar").count()
+    taken = EventRegistration.objects.filter(event=event, status=RegistrationStatus.REGISTERED).count()
     return render(request, "plut/event_detail.html", {
         "event": event, "role": role, "form": form, "taken": taken,
-        "registrations": registrations.exclude(status="dibatalkan"),
+        "registrations": registrations.exclude(status=RegistrationStatus.CANCELLED),
     }, status=400 if form is not None and form.errors else 200)
 
 
@@ -359,6 +364,8 @@ def registration_cancel(request, pk):
 def event_attendance(request, pk):
     event = get_object_or_404(Event.objects.for_user(request.user), pk=pk)
     ids = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
-    services.attendance_set(registrations=EventRegistration.objects.filter(event=event), attended_ids=ids)
+    # Only the registrations this user sees (a regency office: its regency's) are ticked or un-ticked.
+    services.attendance_set(registrations=EventRegistration.objects.for_user(request.user).filter(event=event),
+                            attended_ids=ids)
     messages.success(request, _("Kehadiran disimpan."))
     return redirect(event)

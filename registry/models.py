@@ -214,9 +214,13 @@ class EnterpriseQuerySet(models.QuerySet):
     def for_user(self, user):
         """What a staff user may see: the province, or one regency for a regency office's staff.
 
-        An enterprise with no known regency is provincial staff's only. Anyone who is not staff sees nothing
-        here: companies and MSME owners reach enterprises only through their own portals' scoping."""
-        if not (user.is_authenticated and user.is_staff):
+        An enterprise with no known regency is provincial staff's only. Anyone who is not staff holding the
+        registry's read right (registry.view_enterprise) sees nothing here: companies, MSME owners and PLUT
+        consultants reach enterprises only through their own pages' scoping (a consultant: the enterprise of
+        a request assigned to them, on that request's page)."""
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        if not user.has_perm("registry.view_enterprise"):
             return self.none()
         code = staff_regency(user)
         return self if code is None else self.filter(regency_id=code)

@@ -38,8 +38,11 @@ PLUT_STAFF_PERMISSIONS: list[str] = (
     + ["plut.view_requestevent", "plut.add_requestevent", "plut.view_attachment"]
     + ["plut.view_eventregistration", "plut.add_eventregistration", "plut.change_eventregistration"]
 )
+# A consultant reads (admin) only the requests assigned to them; every change goes through the request page's
+# workflow, so no change right. No registry rights either: the enterprise of an assigned request is shown on
+# that request's page, never the registry's lists, pages or API.
 PLUT_CONSULTANT_PERMISSIONS: list[str] = [
-    "plut.view_centre", "plut.view_service", "plut.view_servicerequest", "plut.change_servicerequest",
+    "plut.view_centre", "plut.view_service", "plut.view_servicerequest",
     "plut.view_requestevent", "plut.add_requestevent", "plut.view_attachment", "plut.view_event",
     "plut.view_eventregistration",
 ]
@@ -62,11 +65,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + CSR_STAFF_PERMISSIONS
     + PLUT_STAFF_PERMISSIONS,
     PII_VIEWER: ["registry.view_owner_nik"],
-    PLUT_CONSULTANT: [
-        "registry.view_enterprise", "registry.view_yearlyreport", "registry.view_permit",
-        "registry.view_region", "registry.view_sector", "registry.view_supportrecord",
-    ]
-    + PLUT_CONSULTANT_PERMISSIONS,
+    PLUT_CONSULTANT: PLUT_CONSULTANT_PERMISSIONS,
     COMPANY_OFFICER: CSR_OFFICER_PERMISSIONS,
     MSME_OWNER: MSME_OWNER_PERMISSIONS,
 }

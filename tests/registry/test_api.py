@@ -60,10 +60,11 @@ def test_a_staff_account_without_a_registry_role_is_refused():
     assert client.get(ENTERPRISES).status_code == 403
 
 
-def test_a_plut_consultant_may_read_enterprises_but_not_register_one():
+def test_a_plut_consultant_may_neither_read_nor_register_enterprises_through_the_registry_api():
+    # A consultant sees the enterprise of an assigned request on that request's page only (sumut_umkm/roles.py).
     client = APIClient()
     client.force_authenticate(make_user(role=roles.PLUT_CONSULTANT))
-    assert client.get(ENTERPRISES).status_code == 200
+    assert client.get(ENTERPRISES).status_code == 403
     response = client.post(ENTERPRISES, {"name": "Usaha Baru", "regency": "12.71"}, format="json")
     assert response.status_code == 403
     assert not Enterprise.objects.filter(name="Usaha Baru").exists()

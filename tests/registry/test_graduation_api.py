@@ -132,7 +132,8 @@ def test_the_history_is_for_staff_who_may_read_enterprises():
     enterprise = make_enterprise()
     assert APIClient().get(history_url(enterprise)).status_code == 401
     assert as_role(roles.MSME_OWNER).get(history_url(enterprise)).status_code == 403
-    assert as_role(roles.PLUT_CONSULTANT).get(history_url(enterprise)).status_code == 200
+    assert as_role(roles.PLUT_CONSULTANT).get(history_url(enterprise)).status_code == 403  # no registry rights
+    assert as_role(roles.STAFF).get(history_url(enterprise)).status_code == 200
 
 
 # --- job runs -------------------------------------------------------------------------------------
