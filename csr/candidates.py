@@ -53,9 +53,12 @@ def segment_tiers(programme: Programme) -> list[int]:
     return sorted(t for t in tiers if programme.tier_min <= t <= programme.tier_max)
 
 
-def _filters(programme: Programme, params: dict) -> str:
+def _filters(programme: Programme, params: dict, scope: str | None = None) -> str:
     where = ["e.is_active", "e.size_class = ANY(%(classes)s)"]
     params["classes"] = list(programme.size_classes)
+    if scope:  # a regency office's staff: candidates of their regency only
+        where.append("e.regency_id = %(scope)s")
+        params["scope"] = scope
     regencies = list(programme.target_regencies.values_list("pk", flat=True))
     if regencies:
         where.append("e.regency_id = ANY(%(regencies)s)")
@@ -75,10 +78,12 @@ def _filters(programme: Programme, params: dict) -> str:
 _COLUMNS = "e.id, e.tier"
 
 
-def _unsupported(programme: Programme, *, district: str | None, regency: str | None, limit: int) -> list[tuple]:
+def _unsupported(
+    programme: Programme, *, district: str | None, regency: str | None, limit: int, scope: str | None = None,
+) -> list[tuple]:
     """Enterprises with no ledger row at all, in (tier, closeness, id) order, as (id, tier, closeness)."""
     params: dict = {"limit": limit}
-    base = _filters(programme, params) + (
+    base = _filters(programme, params, scope) + (
         " AND NOT EXISTS (SELECT 1 FROM registry_supportrecord r WHERE r.enterprise_id = e.id)"
     )
     params["district"], params["regency"] = district, regency
@@ -126,32 +131,36 @@ LIMIT %(limit)s
 """
 
 
-def _supported(programme: Programme, *, district: str | None, regency: str | None, limit: int) -> list[tuple]:
+def _supported(
+    programme: Programme, *, district: str | None, regency: str | None, limit: int, scope: str | None = None,
+) -> list[tuple]:
     """Enterprises that have had support, least (and least recent) first, as (id, tier, closeness, weight)."""
     params: dict = {
         "limit": limit, "district": district, "regency": regency, "year": today().year,
         "tier_min": programme.tier_min, "tier_max": programme.tier_max,
     }
-    sql = _WEIGHTED_SQL.format(filters=_filters(programme, params))
+    sql = _WEIGHTED_SQL.format(filters=_filters(programme, params, scope))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def reassignment_candidates(
-    programme: Programme, *, near: Support | None = None, limit: int = DEFAULT_LIMIT
+    programme: Programme, *, near: Support | None = None, limit: int = DEFAULT_LIMIT, regency: str | None = None,
 ) -> list[Candidate]:
-    """Ranked, explained candidates for the programme; `near` is the graduated support being moved."""
+    """Ranked, explained candidates for the programme; `near` is the graduated support being moved; `regency`
+    keeps them to one regency (what a regency office's staff may see)."""
+    regency_scope = regency
     district = regency = None
     near_name = ""
     if near is not None:
         district, regency, near_name = near.enterprise.district_id, near.enterprise.regency_id, near.enterprise.name
     ranked = [(row[0], row[1], row[2], 0.0) for row in _unsupported(
-        programme, district=district, regency=regency, limit=limit
+        programme, district=district, regency=regency, limit=limit, scope=regency_scope
     )]
     if len(ranked) < limit:
         ranked += [tuple(row) for row in _supported(
-            programme, district=district, regency=regency, limit=limit - len(ranked)
+            programme, district=district, regency=regency, limit=limit - len(ranked), scope=regency_scope
         )]
     return _explain(ranked, near_name=near_name)
 

@@ -12,12 +12,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from registry import identity
-from registry.models import SizeClass, SupportKind
+from registry.models import SizeClass, SupportKind, staff_regency
 from sumut_umkm.models import TimeStampedModel
 
 TIER_MIN, TIER_MAX = 1, 12  # registry tiers: rank(class) * 3 + formal step + 1
@@ -65,9 +65,12 @@ def _is_staff_with(user, perm: str) -> bool:
 
 class CompanyQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Staff with the permission see every company; an officer only the companies they belong to."""
+        """Provincial staff with the permission see every company; a regency office's staff the companies with
+        a programme they see (Programme.for_user); an officer only the companies they belong to."""
         if _is_staff_with(user, "csr.view_company"):
-            return self
+            if staff_regency(user) is None:
+                return self
+            return self.filter(Exists(Programme.objects.for_user(user).filter(company=OuterRef("pk"))))
         if not (user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(members__user=user)
@@ -150,8 +153,20 @@ class CompanyMember(models.Model):
 
 class ProgrammeQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Provincial staff see every programme; a regency office's staff (registry.StaffRegion) the programmes
+        that serve their regency: at least one support of an enterprise there, their regency among the targets,
+        or no target regency at all (= the whole province, theirs included). A company officer sees their
+        company's programmes."""
         if _is_staff_with(user, "csr.view_programme"):
-            return self
+            code = staff_regency(user)
+            if code is None:
+                return self
+            targets = Programme.target_regencies.through.objects.filter(programme_id=OuterRef("pk"))
+            return self.filter(
+                Exists(Support.objects.filter(programme_id=OuterRef("pk"), enterprise__regency_id=code))
+                | Exists(targets.filter(region_id=code))
+                | ~Exists(targets)
+            )
         if not (user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(company__members__user=user)
@@ -257,8 +272,11 @@ class Programme(TimeStampedModel):
 
 class SupportQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Provincial staff see every support; a regency office's staff the supports of their regency's
+        enterprises (the same rule as registry.Enterprise.for_user); an officer their company's supports."""
         if _is_staff_with(user, "csr.view_support"):
-            return self
+            code = staff_regency(user)
+            return self if code is None else self.filter(enterprise__regency_id=code)
         if not (user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(programme__company__members__user=user)

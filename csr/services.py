@@ -16,10 +16,11 @@ from registry import services as registry_services
 from registry.models import Enterprise, SizeClass, SupportSource
 from sumut_umkm.queue import enqueue_on_commit
 
-from .models import Programme, Support, SupportStatus
+from .models import Programme, ProgrammeStatus, Support, SupportStatus
 
 OUTCOME_GRADUATED = "Naik kelas"
 OUTCOME_REASSIGNED = "Dialihkan ke UMKM lain"
+OUTCOME_PROGRAMME_FINISHED = "Selesai: program ditutup"
 ENDING_STATUSES = {
     SupportStatus.COMPLETED: "Selesai",
     SupportStatus.STOPPED: "Dihentikan",
@@ -105,6 +106,27 @@ def overlap_message(since: date) -> str:
     ) % {"date": date_format(since, "j F Y")}
 
 
+def programme_closed_reason(programme: Programme, *, on: date | None = None) -> str:
+    """Why a programme takes no new beneficiaries ("" = it still does): finished, or past its end date."""
+    on = on or today()
+    if programme.status == ProgrammeStatus.FINISHED:
+        return _("Program %(name)s sudah berstatus Selesai; penerima baru tidak dapat ditambahkan.") % {
+            "name": programme.name,
+        }
+    if programme.ends_on and programme.ends_on < on:
+        return _(
+            "Program %(name)s sudah berakhir pada %(date)s; penerima baru tidak dapat ditambahkan."
+        ) % {"name": programme.name, "date": date_format(programme.ends_on, "j F Y")}
+    return ""
+
+
+def programme_check_open(programme: Programme) -> None:
+    """Refuse to add beneficiaries to a finished programme (search, upload, API, reassignment)."""
+    reason = programme_closed_reason(programme)
+    if reason:
+        raise ValidationError({"programme": reason}, code="programme_closed")
+
+
 # --- start / end -------------------------------------------------------------------------------------
 
 
@@ -135,6 +157,7 @@ def support_start(
     check_target: bool = True,
 ) -> Started:
     """Start a programme's support for an enterprise and write its ledger row."""
+    programme_check_open(programme)
     if kind not in programme.kinds:
         raise ValidationError({"kind": _("Jenis dukungan ini tidak termasuk dalam program.")})
     if check_target:
@@ -196,17 +219,23 @@ FROM csr_programme p, registry_enterprise e
 WHERE s.status = 'aktif' AND p.id = s.programme_id AND e.id = s.enterprise_id
   AND e.size_class IS NOT NULL
   AND (NOT (e.size_class = ANY(p.size_classes)) OR e.tier > p.tier_max)
-  {scope}
+  {scope} {programme}
 RETURNING s.id, s.ended_on, e.size_class, e.tier
 """
 
 
 @transaction.atomic
-def supports_graduate(*, regency: str | None = None, enterprise_ids: list[int] | None = None) -> list[int]:
+def supports_graduate(
+    *, regency: str | None = None, enterprise_ids: list[int] | None = None, programme_id: int | None = None,
+) -> list[int]:
     """Mark graduated supports (set-based) and close their ledger rows; returns the supports marked.
+    `programme_id` limits the check to one programme (after its segment was edited).
 
     Officers are told by email after commit (csr.tasks.graduation_notify_task)."""
     params = {"today": today(), "now": timezone.now()}
+    programme_sql = ""
+    if programme_id is not None:
+        programme_sql, params["programme"] = "AND p.id = %(programme)s", programme_id
     if enterprise_ids is not None:
         scope, params["ids"] = "AND e.id = ANY(%(ids)s)", list(enterprise_ids)
     elif regency:
@@ -214,7 +243,7 @@ def supports_graduate(*, regency: str | None = None, enterprise_ids: list[int] |
     else:
         scope = ""
     with connection.cursor() as cursor:
-        cursor.execute(_GRADUATE_SQL.format(scope=scope), params)
+        cursor.execute(_GRADUATE_SQL.format(scope=scope, programme=programme_sql), params)
         rows = cursor.fetchall()
     # One statement for all of them (a rule-set change can graduate thousands); through the registry's service.
     registry_services.support_records_end_many([
@@ -248,3 +277,64 @@ def support_reassign(
     old.status = SupportStatus.REASSIGNED
     old.save(update_fields=["status", "updated_at"])
     return started.support
+
+
+# --- programmes ------------------------------------------------------------------------------------
+
+
+# One statement ends every active support of a finished programme; `status = 'aktif'` makes a retry a no-op.
+_CLOSE_SQL = """
+UPDATE csr_support s
+SET status = 'selesai', ended_on = GREATEST(%(ended_on)s::date, s.started_on), updated_at = %(now)s
+WHERE s.programme_id = %(programme)s AND s.status = 'aktif'
+RETURNING s.id, s.ended_on
+"""
+
+
+def _programme_supports_end(programme: Programme, *, ended_on: date) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSE_SQL, {"programme": programme.pk, "ended_on": ended_on, "now": timezone.now()})
+        rows = cursor.fetchall()
+    registry_services.support_records_end_many([
+        (f"csr.support:{support_id}", day, OUTCOME_PROGRAMME_FINISHED) for support_id, day in rows
+    ])
+    return [support_id for support_id, _day in rows]
+
+
+@dataclass
+class Saved:
+    programme: Programme
+    closed: list[int]  # supports ended because the programme was finished now
+    graduated: list[int]  # supports marked graduated because the segment no longer holds their enterprise
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme, target_regencies=None, target_sectors=None) -> Saved:
+    """Create or change a programme (already validated by its form or serializer) and its target segment, in
+    one transaction. Set to finished (selesai), its active supports end and their ledger rows close; otherwise
+    its active supports are checked again against the (perhaps narrowed) segment. Both set-based.
+
+    `target_regencies` / `target_sectors`: the new targets, or None to leave them as they are."""
+    existed = programme.pk is not None
+    if existed:  # one editor at a time: a concurrent close and segment edit do not interleave
+        Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk", flat=True).first()
+    programme.save()
+    if target_regencies is not None:
+        programme.target_regencies.set(target_regencies)
+    if target_sectors is not None:
+        programme.target_sectors.set(target_sectors)
+    closed: list[int] = []
+    graduated: list[int] = []
+    if programme.status == ProgrammeStatus.FINISHED:
+        # Also on a re-save of a finished programme: supports left active by older data are ended then.
+        ended_on = min(programme.ends_on, today()) if programme.ends_on else today()
+        closed = _programme_supports_end(programme, ended_on=ended_on)
+    elif existed:
+        graduated = supports_graduate(programme_id=programme.pk)
+    return Saved(programme, closed, graduated)
+
+
+def programme_close(*, programme: Programme) -> Saved:
+    """Finish a programme: status selesai, its active supports ended with their ledger rows."""
+    programme.status = ProgrammeStatus.FINISHED
+    return programme_save(programme=programme)

@@ -134,6 +134,9 @@ def _date(text: str, default: dt.date | None) -> dt.date | None:
 def beneficiaries_upload(
     *, programme: Programme, upload, filename: str, kind: str, started_on: dt.date | None = None
 ) -> Report:
+    closed = services.programme_closed_reason(programme)
+    if closed:  # before reading the file: no row of it could be added
+        raise UploadError(closed)
     records = _records(upload, filename)
     records = [(n, cells) for n, cells in records if any(clean_cell(c) for c in cells)]
     if not records:

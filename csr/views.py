@@ -90,8 +90,7 @@ def programme_create(request, company):
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.company = company
-        programme = form.save()
-        messages.success(request, _("Program %(name)s disimpan.") % {"name": programme.name})
+        programme = _programme_save(request, form)
         return redirect(programme)
     return render(request, "csr/programme_form.html", {"company": company, "form": form})
 
@@ -101,10 +100,25 @@ def programme_edit(request, company, pk):
     programme = _programme(request, company, pk)
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Program %(name)s disimpan.") % {"name": programme.name})
+        _programme_save(request, form)
         return redirect(programme)
     return render(request, "csr/programme_form.html", {"company": company, "form": form, "programme": programme})
+
+
+def _programme_save(request, form: ProgrammeForm) -> Programme:
+    saved = services.programme_save(
+        programme=form.save(commit=False), target_regencies=form.cleaned_data["target_regencies"],
+        target_sectors=form.cleaned_data["target_sectors"],
+    )
+    programme = saved.programme
+    messages.success(request, _("Program %(name)s disimpan.") % {"name": programme.name})
+    if saved.closed:
+        messages.info(request, _("Program selesai: %(n)s dukungan aktif diakhiri.") % {"n": len(saved.closed)})
+    if saved.graduated:
+        messages.info(request, _("%(n)s penerima kini di luar sasaran program dan ditandai naik kelas.") % {
+            "n": len(saved.graduated),
+        })
+    return programme
 
 
 @portal_view
@@ -181,6 +195,7 @@ def beneficiary_search(request, company, pk):
     return render(request, "csr/beneficiary_search.html", {
         "company": company, "programme": programme, "form": form, "results": results,
         "add_form": AddBeneficiaryForm(programme=programme), "limit": SEARCH_LIMIT,
+        "closed_reason": services.programme_closed_reason(programme),
     })
 
 
@@ -200,6 +215,7 @@ def beneficiary_upload(request, company, pk):
             form.add_error("file", str(exc))
     return render(request, "csr/beneficiary_upload.html", {
         "company": company, "programme": programme, "form": form, "report": report,
+        "closed_reason": services.programme_closed_reason(programme),
     })
 
 

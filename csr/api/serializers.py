@@ -10,6 +10,7 @@ from rest_framework import serializers
 from registry.models import Enterprise, Region, Sector, SizeClass
 from sumut_umkm.api import CleanModelSerializer
 
+from .. import services
 from ..models import PROGRAMME_KIND_CHOICES, Company, CompanyKind, Programme, ProgrammeStatus, Support, SupportStatus
 
 
@@ -79,6 +80,22 @@ class ProgrammeSerializer(CleanModelSerializer):
     def clean_exclude(self):
         return ["target_regencies", "target_sectors"]
 
+    def _save(self, programme: Programme, validated_data: dict) -> Programme:
+        # Through the service: one transaction, and a finished programme / narrowed segment acts on its supports.
+        regencies = validated_data.pop("target_regencies", None)
+        sectors = validated_data.pop("target_sectors", None)
+        for name, value in validated_data.items():
+            setattr(programme, name, value)
+        return services.programme_save(
+            programme=programme, target_regencies=regencies, target_sectors=sectors,
+        ).programme
+
+    def create(self, validated_data):
+        return self._save(Programme(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
 
 class EnterpriseBriefSerializer(serializers.ModelSerializer):
     regency = serializers.CharField(source="regency_id", read_only=True)
@@ -125,6 +142,17 @@ class SupportSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("Program tidak ditemukan."))
         return programme
 
+    def validate_enterprise(self, enterprise):
+        return enterprise_in_scope(self.context["request"].user, enterprise)
+
+
+def enterprise_in_scope(user, enterprise: Enterprise) -> Enterprise:
+    """Staff name only enterprises they may see (a regency office: its regency); a company officer picks any
+    active enterprise of the registry (they see it only through their own supports)."""
+    if user.is_staff and not Enterprise.objects.for_user(user).filter(pk=enterprise.pk).exists():
+        raise serializers.ValidationError(_("UMKM tidak ditemukan."))
+    return enterprise
+
 
 class CandidateSerializer(serializers.Serializer):
     enterprise_id = serializers.IntegerField()
@@ -147,3 +175,6 @@ class ReassignSerializer(serializers.Serializer):
         queryset=Enterprise.objects.active(), help_text=_("ID UMKM penerima baru."),
     )
     amount = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+    def validate_enterprise(self, enterprise):
+        return enterprise_in_scope(self.context["request"].user, enterprise)

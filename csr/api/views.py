@@ -1,5 +1,6 @@
 """REST API of the CSR app (/api/v1/). A company officer's token sees and changes only its own company's
-records (for_user; another company's id is a 404); staff see everything."""
+records (for_user; another company's id is a 404); provincial staff see everything, a regency office's staff
+their regency's supports and the programmes serving it (csr.models)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from registry.models import staff_regency
 from sumut_umkm.permissions import ModelPermissions, require_perms
 
 from .. import candidates, services
@@ -76,11 +78,14 @@ class ProgrammeViewSet(
         support_id = request.query_params.get("support", "")
         if support_id:
             near = get_object_or_404(
-                programme.supports.select_related("enterprise"), pk=int(support_id) if support_id.isdigit() else 0
+                programme.supports.for_user(request.user).select_related("enterprise"),
+                pk=int(support_id) if support_id.isdigit() else 0,
             )
         limit = request.query_params.get("limit", "")
         limit = min(max(int(limit), 1), 50) if limit.isdigit() else candidates.DEFAULT_LIMIT
-        found = candidates.reassignment_candidates(programme, near=near, limit=limit)
+        found = candidates.reassignment_candidates(
+            programme, near=near, limit=limit, regency=staff_regency(request.user),
+        )
         return Response(serializers.CandidateSerializer(found, many=True).data)
 
 
@@ -120,7 +125,7 @@ class SupportViewSet(
     )
     def reassign(self, request, pk=None):
         support = self.get_object()
-        payload = serializers.ReassignSerializer(data=request.data)
+        payload = serializers.ReassignSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         new = services.support_reassign(
             support=support, enterprise=payload.validated_data["enterprise"],

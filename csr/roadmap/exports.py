@@ -52,7 +52,7 @@ def matrix_table(matrix: Matrix, notes: list[tuple[str, str]]) -> Table:
     """One row per regency × kind shown and one per regency for all kinds; the province last."""
     all_kinds = _("Semua jenis")
     rows = []
-    for row in [*matrix.rows, matrix.province]:
+    for row in matrix.rows if matrix.regional else [*matrix.rows, matrix.province]:
         name = row.name or _("Provinsi Sumatera Utara")
         for (_kind, label), cell in [*zip(matrix.kinds, row.cells, strict=True), ((None, all_kinds), row.total)]:
             coverage = round(100 * cell.supported / row.enterprises, 2) if row.enterprises else None

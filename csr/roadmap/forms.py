@@ -21,6 +21,9 @@ def period_choices() -> list[tuple[str, str]]:
 
 
 class RoadmapFilterForm(forms.Form):
+    """`scope`: the regency a regency office's staff are limited to; every filter is then narrowed to it,
+    whatever the query string says."""
+
     period = forms.ChoiceField(label=_("periode"), required=False)
     source = forms.ChoiceField(
         label=_("sumber"), required=False, choices=[("", _("Semua sumber")), *SupportSource.choices]
@@ -32,15 +35,16 @@ class RoadmapFilterForm(forms.Form):
         label=_("kelas usaha"), required=False, choices=[("", _("Semua kelas")), *SizeClass.choices]
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope = scope
         self.fields["period"].choices = period_choices()
 
     def filters(self) -> Filters:
         data = self.cleaned_data
         return Filters(
             period=data.get("period") or PERIOD_ACTIVE, source=data.get("source") or "",
-            kind=data.get("kind") or "", size_class=data.get("size_class") or "",
+            kind=data.get("kind") or "", size_class=data.get("size_class") or "", regency=self.scope or "",
         )
 
 
@@ -50,13 +54,14 @@ class OverlapFilterForm(RoadmapFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regency"].choices = [("", _("Semua kabupaten/kota"))] + [
-            (code, f"{code} {name}") for code, name in regency_names()
-        ]
+        names = regency_names(self.scope)
+        # A regency office's staff get their regency as the only choice: another one is a form error.
+        empty = [] if self.scope else [("", _("Semua kabupaten/kota"))]
+        self.fields["regency"].choices = empty + [(code, f"{code} {name}") for code, name in names]
 
     def filters(self) -> Filters:
         base = super().filters()
-        return Filters(**{**base.__dict__, "regency": self.cleaned_data.get("regency") or ""})
+        return Filters(**{**base.__dict__, "regency": self.scope or self.cleaned_data.get("regency") or ""})
 
 
 class MicroFilterForm(RoadmapFilterForm):
@@ -78,9 +83,12 @@ class GapFilterForm(MicroFilterForm):
         return float(self.DEFAULT_THRESHOLD if value is None else value)
 
 
-def regency_names() -> list[tuple[str, str]]:
-    """The 33 regencies and cities of North Sumatra (province 12), by Kemendagri code."""
-    return list(Region.objects.regencies().filter(code__startswith="12.").values_list("code", "name"))
+def regency_names(scope: str | None = None) -> list[tuple[str, str]]:
+    """The 33 regencies and cities of North Sumatra (province 12), by Kemendagri code; only `scope` if given."""
+    regencies = Region.objects.regencies().filter(code__startswith="12.")
+    if scope:
+        regencies = regencies.filter(code=scope)
+    return list(regencies.values_list("code", "name"))
 
 
 def error_text(form: forms.Form) -> list[str]:

@@ -34,7 +34,7 @@ class Filters:
     source: str = ""
     kind: str = ""
     size_class: str = ""
-    regency: str = ""  # overlap list only
+    regency: str = ""  # one regency (the overlap list's filter; always set for a regency office's staff)
 
     def as_query(self) -> dict[str, str]:
         """The non-empty filters, as query-string parameters (for export links and paging)."""
@@ -62,7 +62,12 @@ def _ledger_where(filters: Filters, params: dict) -> str:
         conditions.append("e.size_class = %(size_class)s")
     if filters.regency:
         params["regency"] = filters.regency
-        conditions.append("e.regency_id = %(regency)s")
+        # The IN lets the planner read the regency's enterprises by the regency index and hash them, instead of
+        # looking up the enterprise of every ledger row in the province.
+        conditions.append(
+            "e.regency_id = %(regency)s"
+            " AND s.enterprise_id IN (SELECT x.id FROM registry_enterprise x WHERE x.regency_id = %(regency)s)"
+        )
     return " AND ".join(conditions)
 
 
@@ -156,11 +161,12 @@ class Matrix:
     rows: list[MatrixRow]
     province: MatrixRow
     kind_totals: list[Cell]
+    regional: bool = False  # one regency only (a regency office's staff): no province row is shown
 
 
 def matrix(
     filters: Filters, regencies: list[tuple[str, str]], counts: dict[str, dict[str, int]],
-    cells: dict[tuple[str, str], Cell] | None = None,
+    cells: dict[tuple[str, str], Cell] | None = None, *, regional: bool = False,
 ) -> Matrix:
     """The regency × kind matrix: `regencies` are (code, name), `counts` the snapshot's active enterprises
     per regency and size class ("" = not classified yet); `cells` the ledger aggregate when already counted
@@ -183,7 +189,7 @@ def matrix(
         code="12", name="", enterprises=sum(row.enterprises for row in rows), micro=sum(row.micro for row in rows),
         cells=[cells.get((TOTAL, kind), Cell()) for kind, _label in kinds], total=cells.get((TOTAL, TOTAL), Cell()),
     )
-    return Matrix(kinds=kinds, rows=rows, province=province, kind_totals=province.cells)
+    return Matrix(kinds=kinds, rows=rows, province=province, kind_totals=province.cells, regional=regional)
 
 
 # --- gaps ------------------------------------------------------------------------------------------
@@ -276,7 +282,7 @@ def overlaps(filters: Filters, *, after: int | None = None, limit: int | None = 
 ENTERPRISE_COUNTS_SQL = """
 SELECT regency_id, COALESCE(size_class, ''), count(*)
 FROM registry_enterprise
-WHERE is_active
+WHERE is_active {regency}
 GROUP BY 1, 2
 """
 
@@ -285,24 +291,28 @@ SELECT to_char(date_trunc('month', created_at AT TIME ZONE 'Asia/Jakarta'), 'YYY
        count(*) FILTER (WHERE direction = %(up)s),
        count(*) FILTER (WHERE direction = %(down)s)
 FROM registry_graduationevent
-WHERE created_at >= %(since)s AND direction IN (%(up)s, %(down)s)
+WHERE created_at >= %(since)s AND direction IN (%(up)s, %(down)s) {regency}
 GROUP BY 1
 """
+IN_REGENCY = "AND {column} IN (SELECT x.id FROM registry_enterprise x WHERE x.regency_id = %(regency)s)"
 
 
-def enterprise_counts() -> dict[str, dict[str, int]]:
-    """Active enterprises per regency and size class ("" = not classified yet)."""
+def enterprise_counts(regency: str = "") -> dict[str, dict[str, int]]:
+    """Active enterprises per regency and size class ("" = not classified yet); of one regency if given."""
     counts: dict[str, dict[str, int]] = {}
+    sql = ENTERPRISE_COUNTS_SQL.format(regency="AND regency_id = %(regency)s" if regency else "")
     with connection.cursor() as cursor:
-        cursor.execute(ENTERPRISE_COUNTS_SQL)
+        cursor.execute(sql, {"regency": regency} if regency else None)
         for regency, size_class, count in cursor.fetchall():
             counts.setdefault(regency, {})[size_class] = count
     return counts
 
 
-def graduation_months(since) -> dict[str, tuple[int, int]]:
-    """{"2025-07": (naik, turun)} for the months since `since` (an aware datetime) that had any."""
-    params = {"up": Direction.UP, "down": Direction.DOWN, "since": since}
+def graduation_months(since, regency: str = "") -> dict[str, tuple[int, int]]:
+    """{"2025-07": (naik, turun)} for the months since `since` (an aware datetime) that had any; of the
+    enterprises of one regency if given."""
+    params = {"up": Direction.UP, "down": Direction.DOWN, "since": since, "regency": regency}
+    sql = GRADUATION_MONTHS_SQL.format(regency=IN_REGENCY.format(column="enterprise_id") if regency else "")
     with connection.cursor() as cursor:
-        cursor.execute(GRADUATION_MONTHS_SQL, params)
+        cursor.execute(sql, params)
         return {month: (up, down) for month, up, down in cursor.fetchall()}

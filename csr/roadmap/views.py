@@ -4,6 +4,10 @@ Staff only: signed in (else the login page), staff status and the permissions to
 and the graduation history (else 403). Company officers, MSME owners and PLUT consultants (who hold no
 graduation-history permission) are refused on every page and export. Providers are named here: only staff
 may see which company supports whom.
+
+A regency office's staff (registry.StaffRegion) see their regency only: every filter is narrowed to it
+(forms.RoadmapFilterForm `scope`, whatever the query string says, exports too), and their counts are made
+live for that regency (services.regional_compute), never read from the province's snapshot.
 """
 
 from __future__ import annotations
@@ -30,33 +34,33 @@ from .forms import GapFilterForm, MicroFilterForm, OverlapFilterForm, RoadmapFil
 ROADMAP_PERMISSIONS = ("registry.view_supportrecord", "registry.view_graduationevent")
 
 
-def _require_roadmap(user) -> None:
+def _require_roadmap(user) -> str | None:
+    """The regency the user is limited to (None = the province); anyone else is refused."""
     if not (user.is_active and user.is_staff and user.has_perms(ROADMAP_PERMISSIONS)):
         raise PermissionDenied
-    # The roadmap shows the whole province: a regency office's staff (limited to one regency) are refused
-    # until the roadmap can be narrowed to a regency (fail closed).
-    if staff_regency(user) is not None:
-        raise PermissionDenied
+    return staff_regency(user)
 
 
 def _number(value) -> str:
     return number_format(value, force_grouping=True)
 
 
-def _filters(request, form_class):
+def _filters(request, form_class, scope: str | None):
     """(the form whose filters apply, the form to show): a wrong filter is reported, naming the field, and
-    the defaults apply instead."""
-    form = form_class(request.GET)
+    the defaults apply instead. Both are narrowed to `scope` (a regency office's staff)."""
+    form = form_class(request.GET, scope=scope)
     if form.is_valid():
         return form, form
     for message in error_text(form):
         messages.error(request, message)
-    default = form_class({})
+    default = form_class({}, scope=scope)
     default.is_valid()
     return default, form
 
 
 def _snapshot_context(snapshot: dict) -> dict:
+    if snapshot.get("regency"):
+        return {}  # counted now, for one regency: no snapshot time, no recount button
     moment = timezone.localtime(services.refreshed_at(snapshot))
     return {
         "snapshot_at": f"{date_format(moment, 'j M Y H.i')} WIB",
@@ -83,7 +87,12 @@ def _page(request, template: str, tab: str, **context):
 
 
 def _matrix(form):
-    """The matrix; with the default filters (what staff open first) entirely from the snapshot."""
+    """The matrix; with the default filters (what provincial staff open first) entirely from the snapshot, for
+    a regency office's staff counted now for their regency only."""
+    if form.scope:
+        counts = services.regional_compute(form.scope)
+        matrix = queries.matrix(form.filters(), regency_names(form.scope), counts["enterprises"], regional=True)
+        return matrix, counts
     snapshot = services.snapshot_get()
     filters = form.filters()
     cells = services.snapshot_cells(snapshot) if filters == queries.Filters() else None
@@ -97,7 +106,8 @@ def _download(table: exports.Table, fmt: str, stem: str) -> HttpResponse:
 
 
 def _notes(form, snapshot: dict) -> list[tuple[str, str]]:
-    return [*_describe(form), (_("Jumlah UMKM dihitung pada"), _snapshot_context(snapshot)["snapshot_at"])]
+    moment = timezone.localtime(services.refreshed_at(snapshot))
+    return [*_describe(form), (_("Jumlah UMKM dihitung pada"), f"{date_format(moment, 'j M Y H.i')} WIB")]
 
 
 # --- matrix -----------------------------------------------------------------------------------------
@@ -105,8 +115,8 @@ def _notes(form, snapshot: dict) -> list[tuple[str, str]]:
 
 @login_required
 def matrix_page(request):
-    _require_roadmap(request.user)
-    form, shown = _filters(request, RoadmapFilterForm)
+    scope = _require_roadmap(request.user)
+    form, shown = _filters(request, RoadmapFilterForm, scope)
     matrix, snapshot = _matrix(form)
     return _page(
         request, "csr/roadmap/matrix.html", "matrix", form=shown, matrix=matrix, filters=form.filters(),
@@ -117,10 +127,10 @@ def matrix_page(request):
 @never_cache
 @login_required
 def matrix_export(request, fmt: str):
-    _require_roadmap(request.user)
+    scope = _require_roadmap(request.user)
     if fmt not in exports.FORMATS:
         raise Http404
-    form, _shown = _filters(request, RoadmapFilterForm)
+    form, _shown = _filters(request, RoadmapFilterForm, scope)
     matrix, snapshot = _matrix(form)
     return _download(exports.matrix_table(matrix, _notes(form, snapshot)), fmt, "peta_jalan")
 
@@ -130,8 +140,8 @@ def matrix_export(request, fmt: str):
 
 @login_required
 def overlap_page(request):
-    _require_roadmap(request.user)
-    form, shown = _filters(request, OverlapFilterForm)
+    scope = _require_roadmap(request.user)
+    form, shown = _filters(request, OverlapFilterForm, scope)
     after = form.cleaned_data.get("after")
     rows = queries.overlaps(form.filters(), after=after, limit=queries.OVERLAP_PAGE + 1)
     next_query = ""
@@ -148,10 +158,10 @@ def overlap_page(request):
 @never_cache
 @login_required
 def overlap_export(request, fmt: str):
-    _require_roadmap(request.user)
+    scope = _require_roadmap(request.user)
     if fmt not in exports.FORMATS:
         raise Http404
-    form, _shown = _filters(request, OverlapFilterForm)
+    form, _shown = _filters(request, OverlapFilterForm, scope)
     rows = queries.overlaps(form.filters(), limit=None)
     return _download(exports.overlap_table(rows, _describe(form)), fmt, "tumpang_tindih")
 
@@ -161,8 +171,8 @@ def overlap_export(request, fmt: str):
 
 @login_required
 def gap_page(request):
-    _require_roadmap(request.user)
-    form, shown = _filters(request, GapFilterForm)
+    scope = _require_roadmap(request.user)
+    form, shown = _filters(request, GapFilterForm, scope)
     matrix, snapshot = _matrix(form)
     threshold = form.threshold_value()
     return _page(
@@ -174,10 +184,10 @@ def gap_page(request):
 @never_cache
 @login_required
 def gap_export(request, fmt: str):
-    _require_roadmap(request.user)
+    scope = _require_roadmap(request.user)
     if fmt not in exports.FORMATS:
         raise Http404
-    form, _shown = _filters(request, GapFilterForm)
+    form, _shown = _filters(request, GapFilterForm, scope)
     matrix, snapshot = _matrix(form)
     rows = queries.gaps(matrix, form.threshold_value())
     notes = [*_notes(form, snapshot)]
@@ -189,8 +199,8 @@ def gap_export(request, fmt: str):
 
 @login_required
 def map_page(request):
-    _require_roadmap(request.user)
-    form, shown = _filters(request, MicroFilterForm)
+    scope = _require_roadmap(request.user)
+    form, shown = _filters(request, MicroFilterForm, scope)
     matrix, snapshot = _matrix(form)
     markers = geo.markers(matrix.rows, _number)
     return _page(
@@ -207,8 +217,10 @@ def map_page(request):
 @login_required
 @require_POST
 def refresh(request):
-    """Recount the snapshot in the background (Celery); the page says when it was last counted."""
-    _require_roadmap(request.user)
+    """Recount the snapshot in the background (Celery); the page says when it was last counted. A regency
+    office's staff have no snapshot (their counts are made on each view)."""
+    if _require_roadmap(request.user) is not None:
+        raise PermissionDenied
     transaction.on_commit(tasks.roadmap_refresh_task.delay)
     messages.success(request, _("Penghitungan ulang jumlah UMKM dimulai; muat ulang halaman ini sebentar lagi."))
     back = request.POST.get("next", "")
