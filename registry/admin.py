@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +28,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from pghistory.models import Events
 
 from . import admin_filters, exports, identity, services
@@ -491,6 +492,28 @@ class YearlyReportAdmin(
     autocomplete_fields = ["enterprise"]
     readonly_fields = ["verified_by", "verified_at", "created_at", "updated_at"]
     ordering = ["-id"]
+    # Verification only: bulk delete over "all N selected" stays no tool for a million rows.
+    actions = ["verify_selected"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Verifikasi laporan terpilih"), permissions=["change"])
+    def verify_selected(self, request, queryset):
+        # queryset comes from get_queryset: a regency office's selection holds its own regency's reports only.
+        verified = services.yearly_reports_verify(reports=queryset, user=request.user)
+        if verified:
+            self.message_user(request, ngettext(
+                "%(n)s laporan tahunan diverifikasi; kelas UMKM-nya dihitung ulang.",
+                "%(n)s laporan tahunan diverifikasi; kelas UMKM-nya dihitung ulang.", verified,
+            ) % {"n": number_id(verified)}, messages.SUCCESS)
+        else:
+            self.message_user(
+                request, _("Tidak ada laporan yang diverifikasi: semua yang dipilih sudah terverifikasi."),
+                messages.WARNING,
+            )
 
     @admin.display(description=_("omzet"))
     def omzet_rp(self, obj):
@@ -683,11 +706,17 @@ class RuleSetAdmin(admin.ModelAdmin):
                 initial.setdefault(name, getattr(active, name))
         return initial
 
+    # Rule sets hold for the whole province: a regency office's staff read them, never draft or change them.
+    def has_add_permission(self, request):
+        return staff_regency(request.user) is None and super().has_add_permission(request)
+
     def has_change_permission(self, request, obj=None):
-        return not self.is_locked(obj) and super().has_change_permission(request, obj)
+        return (staff_regency(request.user) is None and not self.is_locked(obj)
+                and super().has_change_permission(request, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return not self.is_locked(obj) and super().has_delete_permission(request, obj)
+        return (staff_regency(request.user) is None and not self.is_locked(obj)
+                and super().has_delete_permission(request, obj))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -770,7 +799,8 @@ class JobRunAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        can_start = request.user.has_perm("registry.add_jobrun")
+        # The form offers the province and every regency: province staff only (views.graduation_start).
+        can_start = request.user.has_perm("registry.add_jobrun") and staff_regency(request.user) is None
         context = {
             "can_start": can_start,
             "can_import": request.user.has_perms(IMPORT_PERMS),

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import ClassStatus, Region, Sector, SectorLevel, SizeClass
+from .models import ClassStatus, Region, Sector, SectorLevel, SizeClass, staff_regency
 
 NONE = "none"
 
@@ -62,22 +62,37 @@ class RegencyFilter(DependentFilter):
 
 
 class DistrictFilter(DependentFilter):
-    """Only the districts of the chosen regency once one is chosen; all 455 otherwise."""
+    """The districts of one regency: the chosen one, a regency office's own, or that of the district in the URL.
+
+    With no regency known it offers none, only a hint to choose one first: 455 links would make every list
+    page long and slow to render, and a district name is ambiguous without its regency."""
 
     title = _("kecamatan")
     parameter_name = "district"
+    hint = _("Pilih kabupaten/kota dahulu")
 
     def lookups(self, request, model_admin):
-        regency = request.GET.get(RegencyFilter.parameter_name)
+        regency = request.GET.get(RegencyFilter.parameter_name) or staff_regency(request.user)
         districts = Region.objects.districts()
-        if regency:
-            return list(districts.filter(parent_id=regency).order_by("name").values_list("code", "name"))
-        return [
-            (code, f"{name} — {regency_name}")
-            for code, name, regency_name in districts.order_by("name", "parent__name").values_list(
-                "code", "name", "parent__name"
-            )
-        ]
+        if not regency and self.value():
+            # A link kept from before (…?district=12.71.01): list its regency's districts with it selected.
+            regency = districts.filter(pk=self.value()).values_list("parent_id", flat=True).first()
+        if not regency:
+            return []
+        return list(districts.filter(parent_id=regency).order_by("name").values_list("code", "name"))
+
+    def has_output(self):
+        return True  # the hint shows while there are no districts to offer
+
+    def choices(self, changelist):
+        if self.lookup_choices:
+            yield from super().choices(changelist)
+            return
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.hint,
+        }
 
     def queryset(self, request, queryset):
         if self.value():

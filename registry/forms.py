@@ -120,9 +120,14 @@ class ImportUploadForm(forms.Form):
         label=_("Format laporan penolakan"), choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, only_regency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regency"].choices = _regency_choices()
+        choices = _regency_choices()
+        if only_regency:  # a regency office imports its own regency's file only
+            choices = [choice for choice in choices if choice[0] == only_regency]
+            self.fields["regency"].required = True
+            self.fields["regency"].initial = only_regency
+        self.fields["regency"].choices = choices
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import tempfile
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,13 +115,45 @@ def yearly_report_save(
     report = YearlyReport.objects.filter(enterprise=enterprise, year=year).first() or YearlyReport(
         enterprise=enterprise, year=year
     )
+    if report.is_verified and (report.omzet, report.capital, report.employees) != (omzet, capital, employees):
+        # A verification vouches for the figures it saw: new figures are unverified until someone checks them.
+        report.verified_by, report.verified_at = None, None
     report.omzet, report.capital, report.employees, report.source = omzet, capital, employees, source
-    if verified_by is not None:
-        report.verified_by, report.verified_at = verified_by, timezone.now()
     report.full_clean(validate_unique=report.pk is None)
     report.save()
-    graduation_enqueue([enterprise.pk])
+    # The same stamp as the admin's "Verifikasi laporan terpilih" (a report verified before keeps its verifier);
+    # it enqueues the recompute itself when it stamps.
+    if verified_by is not None and yearly_reports_verify(reports=[report.pk], user=verified_by):
+        report.refresh_from_db(fields=["verified_by", "verified_at", "updated_at"])
+    else:
+        graduation_enqueue([enterprise.pk])
     return report
+
+
+@transaction.atomic
+def yearly_reports_verify(*, reports, user) -> int:
+    """Record `user` as having verified these yearly reports (a YearlyReport queryset, or ids), now; returns how
+    many were verified.
+
+    One UPDATE for the lot. Only reports of enterprises the user may see (Enterprise.objects.for_user: a regency
+    office verifies its own regency's) that are not verified yet are stamped; a report verified before keeps its
+    verifier. The enterprises' classes are recomputed after commit: a move up resting on a verified report is
+    confirmed (terkonfirmasi), also one flagged perlu verifikasi."""
+    if not isinstance(reports, QuerySet):
+        reports = YearlyReport.objects.filter(pk__in=[int(pk) for pk in reports])
+    pending = reports.filter(
+        verified_at__isnull=True, enterprise__in=Enterprise.objects.for_user(user).values("pk")
+    ).order_by()
+    enterprise_ids = list(pending.values_list("enterprise_id", flat=True).distinct())
+    if not enterprise_ids:
+        return 0
+    now = timezone.now()
+    verified = YearlyReport.objects.filter(pk__in=pending.values("pk")).update(
+        verified_by=user, verified_at=now, updated_at=now
+    )
+    for start in range(0, len(enterprise_ids), GRADUATION_IDS_PER_TASK):
+        graduation_enqueue(enterprise_ids[start:start + GRADUATION_IDS_PER_TASK])
+    return verified
 
 
 # --- Naik kelas ------------------------------------------------------------------------------------
@@ -408,6 +441,15 @@ def import_start(
     regency = import_options.regency
     if regency and not Region.objects.regencies().filter(pk=regency).exists():
         raise ValidationError({"regency": [_("Kabupaten/kota %(code)s tidak dikenal.") % {"code": regency}]})
+    own = staff_regency(user) if user is not None else None
+    if own is not None:
+        # A regency office imports its own regency: the run refuses other regencies' rows (run_import).
+        if regency and regency != own:
+            raise ValidationError({"regency": [_(
+                "Kabupaten/kota %(code)s di luar wilayah kerja Anda; pilih %(own)s atau kosongkan."
+            ) % {"code": regency, "own": own}]})
+        regency = own
+        import_options = dataclasses.replace(import_options, regency=own)
     # A name nobody can guess: the upload holds personal data (NIKs).
     stored = default_storage.save(
         f"imports/{timezone.localdate():%Y/%m}/{secrets.token_urlsafe(12)}{suffix}", file

@@ -1,6 +1,7 @@
 """Celery tasks of the registry: thin wrappers that take ids and call a service. All safe to retry."""
 
 from celery import group, shared_task
+from django.utils.translation import gettext as _
 
 from . import graduation, services
 from .models import JobRun
@@ -29,7 +30,8 @@ def graduation_chunk_task(self, job_id: int, regency: str) -> None:
         services.graduation_chunk(job_id=job_id, regency=regency)
     except Exception as exc:
         if self.request.retries >= self.max_retries:
-            services.graduation_fail(job_id=job_id, error=f"{regency}: {exc!r}")
+            services.graduation_fail(job_id=job_id, error=_("Kabupaten/kota %(regency)s gagal dihitung: %(error)s") % {
+                "regency": regency, "error": repr(exc)})
             raise
         raise self.retry(exc=exc) from exc
 

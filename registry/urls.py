@@ -7,6 +7,7 @@ app_name = "registry"
 # Staff only: every view checks sign-in (login redirect) and a permission (403); see tests/test_url_guards.py.
 urlpatterns = [
     path("umkm/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("laporan/<int:pk>/verifikasi/", views.yearly_report_verify, name="yearlyreport-verify"),
     path("aturan-kelas/<int:pk>/pratinjau/", views.rule_set_preview, name="ruleset-preview"),
     path("aturan-kelas/<int:pk>/aktifkan/", views.rule_set_activate, name="ruleset-activate"),
     path("naik-kelas/hitung-ulang/", views.graduation_start, name="graduation-start"),

@@ -162,6 +162,7 @@ def enterprise_detail(request, pk: int):
             "bar_width": BAR_WIDTH,
         },
         "can_change": request.user.has_perm("registry.change_enterprise"),
+        "can_verify": request.user.has_perm("registry.change_yearlyreport"),
         "class_since": wib(enterprise.class_since) if enterprise.class_since else "",
         "tier_meaning": tier_meaning(enterprise.tier),
         "tier_max": TIER_MAX,
@@ -173,6 +174,28 @@ def enterprise_detail(request, pk: int):
         "status_confirmed": ClassStatus.CONFIRMED,
     }
     return render(request, "registry/enterprise_detail.html", context)
+
+
+@login_required
+@require_POST
+def yearly_report_verify(request, pk: int):
+    """The "Verifikasi" button of a yearly report on the enterprise page."""
+    _require_staff(request.user, "registry.change_yearlyreport")
+    report = get_object_or_404(
+        YearlyReport.objects.filter(enterprise__in=Enterprise.objects.for_user(request.user).values("pk")), pk=pk
+    )
+    if services.yearly_reports_verify(reports=[report.pk], user=request.user):
+        messages.success(request, _("Laporan %(year)s diverifikasi; kelas UMKM ini dihitung ulang.")
+                         % {"year": report.year})
+    else:
+        messages.info(request, _("Laporan %(year)s sudah terverifikasi sebelumnya.") % {"year": report.year})
+    return redirect("registry:enterprise-detail", report.enterprise_id)
+
+
+def province_staff_required(user) -> None:
+    """Rule sets and province-wide recomputes belong to the provincial office: a regency office's staff get 403."""
+    if staff_regency(user) is not None:
+        raise PermissionDenied
 
 
 # --- rule-set preview and activation --------------------------------------------------------------
@@ -301,7 +324,8 @@ def rule_set_preview(request, pk: int):
         regency_name=regencies.get(regency, ""),
         supports=supports,
         supports_total=supports_total,
-        can_activate=not rule_set.is_active and request.user.has_perm("registry.change_ruleset"),
+        can_activate=not rule_set.is_active and request.user.has_perm("registry.change_ruleset")
+        and staff_regency(request.user) is None,
     )
     return render(request, "admin/registry/ruleset/preview.html", context)
 
@@ -310,6 +334,7 @@ def rule_set_preview(request, pk: int):
 def rule_set_activate(request, pk: int):
     """GET asks for confirmation; POST activates the version and starts the recompute of the province."""
     _require_staff(request.user, "registry.change_ruleset")
+    province_staff_required(request.user)
     rule_set = get_object_or_404(RuleSet, pk=pk)
     if rule_set.is_active:
         messages.info(request, _("Versi %(version)s sudah aktif.") % {"version": rule_set.version})
@@ -340,6 +365,9 @@ def graduation_start(request):
     """The "Hitung ulang naik kelas" button: the whole province, or one regency."""
     _require_staff(request.user, "registry.add_jobrun")
     regency = request.POST.get("regency", "").strip()
+    own = staff_regency(request.user)
+    if own is not None and regency != own:
+        raise PermissionDenied  # a regency office recomputes its own regency only, never the province
     try:
         job = services.graduation_start(
             regency=regency, user=request.user, submission=request.POST.get("submission", "")[:64] or None
@@ -539,7 +567,7 @@ def import_upload(request):
     from .forms import ImportUploadForm, import_max_bytes
 
     _require_import(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, only_regency=staff_regency(request.user))
     if request.method == "POST" and form.is_valid():
         _pending_discard(request)  # one pending upload per session: a new one replaces the last
         upload = form.cleaned_data["file"]

@@ -49,7 +49,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry import identity
-from registry.models import ColumnMapping, Enterprise, Owner, Sector
+from registry.models import ColumnMapping, Enterprise, Owner, Sector, staff_regency
 
 from . import sql
 from .columns import COLUMN_LABELS, HeaderInfo, normalise_header
@@ -59,6 +59,8 @@ from .report import Problem, RejectReport
 from .staging import STAGING_COLUMNS, Facts, ParsedChunk, ParseSettings, can_use_processes, parsed_chunks
 
 BATCH_SIZE = 50_000
+# A report line about the row's regency, shown under whichever regency column the file has.
+REGION_FIELD = "wilayah"
 CHUNK_SIZE = 2_500
 # Parse in worker processes from this many rows (estimated) on; below it starting them costs more than it saves.
 PROCESS_FROM_ROWS = 20_000
@@ -252,7 +254,7 @@ def estimate_rows(source: Source, filename: str | None, sheet: str | None = None
     return max(int(size * lines / len(sample)) - 1, 0)
 
 
-def _parse_settings(header: HeaderInfo, options: ImportOptions) -> ParseSettings:
+def _parse_settings(header: HeaderInfo, options: ImportOptions, only_regency: str | None = None) -> ParseSettings:
     index = region_index()
     headers = {column: header.headers[i] for i, column in header.columns.items() if i < len(header.headers)}
     sector_ids = dict(Sector.objects.filter(version="2020", level="division").values_list("code", "id"))
@@ -268,6 +270,7 @@ def _parse_settings(header: HeaderInfo, options: ImportOptions) -> ParseSettings
         bps=options.bps,
         default_year=options.year,
         default_regency=options.regency,
+        only_regency=only_regency,
         language=translation.get_language() or "id",
     )
 
@@ -293,8 +296,10 @@ class StagingBatch:
     one is caught as a duplicate in the file) and the matching statements are skipped. bulk: a large first
     load in one transaction, whose indexes are rebuilt at the end (possible duplicates are looked for then)."""
 
-    def __init__(self, *, columns: Callable[[str], str], first_load: bool, bulk: bool, job_run_id: int | None):
+    def __init__(self, *, columns: Callable[[str], str], first_load: bool, bulk: bool, job_run_id: int | None,
+                 only_regency: str | None = None):
         self.column = columns
+        self.only_regency = only_regency
         self.first_load = first_load
         self.bulk = bulk
         self.job_run_id = job_run_id
@@ -340,7 +345,7 @@ class StagingBatch:
 
     def _params(self) -> dict:
         return {"now": timezone.now(), "started": self.started, "job": self.job_run_id,
-                "similarity": DUPLICATE_SIMILARITY, **self.sequences}
+                "similarity": DUPLICATE_SIMILARITY, "only_regency": self.only_regency, **self.sequences}
 
     def apply(self, *, ids_wanted: int) -> BatchOutcome:
         """Match and upsert the staged rows; the caller holds the batch's transaction. ids_wanted: return the
@@ -499,6 +504,9 @@ def problem(column: Callable[[str], str], reason: str, *, row: int, first_row: i
             "pemilik tanpa NIK; periksa datanya di registri.")),
         "owner_name_missing": ("nama_pemilik", "", _(
             "Nama pemilik wajib diisi: pemilik dengan NIK %(nik)s belum terdaftar.")),
+        "outside_regency": (REGION_FIELD, "", _(
+            "UMKM yang cocok dengan baris ini (lewat NIB, atau NIK pemilik dan nama usaha) terdaftar di "
+            "kabupaten/kota lain; petugas kabupaten/kota hanya mengubah UMKM wilayahnya sendiri.")),
     }[reason]
     return row, column(field), value or "", message % values
 
@@ -545,6 +553,15 @@ def run_import(
     ImportAborted when it stops half-way (the batches before stay, `exc.result` counts them)."""
     started = time.monotonic()
     report = report if report is not None else RejectReport()
+    # A regency office's staff import their own regency only (rows elsewhere are refused, row by row); rows
+    # that name no regency are theirs.
+    only_regency = staff_regency(user) if user is not None else None
+    if only_regency:
+        if options.regency and options.regency != only_regency:
+            raise ParseError("regency_outside", _(
+                "Kabupaten/kota %(code)s di luar wilayah kerja Anda (%(own)s).") % {
+                "code": options.regency, "own": only_regency})
+        options = dataclasses.replace(options, regency=only_regency)
     mapping = options.mapping
     if mapping is None and options.regency:
         mapping = remembered_mapping(source, filename=filename, regency=options.regency, sheet=options.sheet)
@@ -555,7 +572,7 @@ def run_import(
         _check_header(header, options)
         if options.remember_mapping and options.mapping and not options.dry_run:
             mapping_remember(regency=options.regency, headers=header.headers, mapping=options.mapping, user=user)
-        settings = _parse_settings(header, options)
+        settings = _parse_settings(header, options, only_regency)
         result = ImportResult(estimated_rows=estimated, dry_run=options.dry_run, unrecognised=list(header.unrecognised))
         result.first_load = _registry_empty()
         result.bulk = result.first_load and options.bulk_first_load and estimated >= FIRST_LOAD_FROM_ROWS
@@ -563,12 +580,15 @@ def run_import(
         headers = settings.headers
 
         def column(name: str) -> str:
+            if name == REGION_FIELD:  # whichever regency column the file has
+                name = next((c for c in ("kode_wilayah", "kabupaten_kota", "kode_bps") if c in headers), "kode_wilayah")
             return headers.get(name) or str(COLUMN_LABELS.get(name, name))
 
         workers = _workers(options, estimated)
         chunks = parsed_chunks(rows, settings, workers=workers, chunk_size=options.chunk_size,
                                window=max(2, 3 * options.batch_size // 2 // options.chunk_size + 2 * workers))
-        stage = StagingBatch(columns=column, first_load=result.first_load, bulk=result.bulk, job_run_id=job_run_id)
+        stage = StagingBatch(columns=column, first_load=result.first_load, bulk=result.bulk, job_run_id=job_run_id,
+                             only_regency=only_regency)
         audit = pghistory.context(import_job=job_run_id, import_file=filename or str(source), user=getattr(
             user, "pk", None))
         # A dry run, and a bulk first load, are one transaction; otherwise each batch commits on its own.

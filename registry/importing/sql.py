@@ -118,14 +118,17 @@ UNION ALL SELECT row_no, id, 'k' FROM by_nik
 UNION ALL SELECT row_no, id, 'p' FROM by_place
 """
 
-# Refused, never silently applied: an NIB whose enterprise belongs to an owner with another NIK, an owner+name
+# Refused, never silently applied: in a regency office's import, a match with an enterprise of another regency
+# (or of none: provincial staff's); an NIB whose enterprise belongs to an owner with another NIK, an owner+name
 # match whose enterprise has another NIB, a NIK that belongs to another owner than the enterprise's (NIK-less) one.
 CONFLICTS = """
 INSERT INTO import_reject (row_no, reason, ref)
 SELECT c.row_no, c.reason, CASE WHEN c.reason = 'nik_taken' THEN c.other_id ELSE c.enterprise_id END
 FROM (
     SELECT m.row_no, m.enterprise_id, o.other_id,
-           CASE WHEN m.kind = 'b' AND s.nik_hash IS NOT NULL AND o.nik_hash IS NOT NULL AND o.nik_hash <> s.nik_hash
+           CASE WHEN %(only_regency)s::text IS NOT NULL AND e.regency_id IS DISTINCT FROM %(only_regency)s::text
+                    THEN 'outside_regency'
+                WHEN m.kind = 'b' AND s.nik_hash IS NOT NULL AND o.nik_hash IS NOT NULL AND o.nik_hash <> s.nik_hash
                     THEN 'nib_owner'
                 WHEN m.kind = 'k' AND s.nib IS NOT NULL AND e.nib IS NOT NULL AND e.nib <> s.nib THEN 'nib_differs'
                 WHEN o.other_id IS NOT NULL THEN 'nik_taken'

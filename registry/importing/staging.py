@@ -77,6 +77,7 @@ class ParseSettings:
     bps: bool = False
     default_year: int | None = None
     default_regency: str | None = None
+    only_regency: str | None = None  # a regency office's import: rows of other regencies are refused
     language: str = "id"
     facts: bool = False  # also return each staged row's Facts (a bulk first load decides in Python)
 
@@ -267,6 +268,13 @@ class RowNormaliser:
         )
         for column, value, message in region_problems:
             fail(column, value, message)
+        only = self.settings.only_regency
+        if only and regency and regency != only:
+            column = next((c for c in ("kode_wilayah", "kabupaten_kota", "kode_bps") if get(c, "")), "kode_wilayah")
+            fail(column, get(column, ""), _(
+                "Kabupaten/kota %(regency)s di luar wilayah kerja Anda (%(own)s): petugas kabupaten/kota hanya "
+                "mengimpor UMKM wilayahnya sendiri; baris ini tidak diimpor."
+            ) % {"regency": self.index.regencies[regency].name, "own": self.index.regencies[only].name})
         text = get("kecamatan", "")
         if text and regency:
             district, message = self._district(regency, text)

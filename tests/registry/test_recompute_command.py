@@ -128,3 +128,18 @@ def test_an_unknown_regency_is_refused_in_indonesian_and_nothing_is_started(code
         f"Kabupaten/kota {code} tidak dikenal. Pakai kode Kemendagri kabupaten/kota, misalnya 12.71 (Kota Medan)."
     )
     assert not JobRun.objects.exists()
+
+
+def test_a_failed_regency_is_named_in_the_runs_error(monkeypatch):
+    from registry import graduation
+
+    def broken(**kwargs):
+        raise RuntimeError("disk penuh")
+
+    monkeypatch.setattr(graduation, "recompute_regency", broken)
+    with pytest.raises(CommandError):
+        run("--regency", "12.71", "--sync")
+
+    job = JobRun.objects.get()
+    assert job.status == "gagal"
+    assert job.error == "Kabupaten/kota 12.71 gagal dihitung: RuntimeError('disk penuh')"

@@ -92,7 +92,7 @@ def test_provincial_staff_still_see_every_regency(enterprises):
 
 
 
-def test_regency_staff_see_only_their_regencys_plut_requests_and_not_the_provincial_roadmap(medan_staff):
+def test_regency_staff_see_only_their_regencys_plut_requests_and_their_regency_in_the_roadmap(medan_staff):
     from plut.models import Centre, Service, ServiceRequest
     from plut.services import request_submit
 
@@ -107,4 +107,93 @@ def test_regency_staff_see_only_their_regencys_plut_requests_and_not_the_provinc
     assert ServiceRequest.objects.for_user(provincial).count() == 2
     queue = client_for(medan_staff).get("/layanan/antrean/").content.decode()
     assert "Kopi Medan" in queue and "Dodol Binjai" not in queue
-    assert client_for(medan_staff).get("/peta-jalan/").status_code == 403
+    roadmap = client_for(medan_staff).get("/peta-jalan/")
+    assert roadmap.status_code == 200 and [row.code for row in roadmap.context["matrix"].rows] == ["12.71"]
+
+
+# --- province-wide actions belong to the provincial office ---------------------------------------------------
+
+
+def candidate_rule_set():
+    from registry.models import RuleSet
+
+    active = RuleSet.objects.get(is_active=True)
+    return services.rule_set_create(
+        name="Batas mikro Rp5 M (uji)", legal_source="Uji", criterion="Omzet, lalu modal.",
+        **{name: getattr(active, name) for name in services.RULE_SET_FIELDS} | {"omzet_micro_max": 5_000_000_000},
+    )
+
+
+def test_regency_staff_cannot_activate_a_rule_set(medan_staff, django_capture_on_commit_callbacks):
+    from registry.models import JobRun, RuleSet
+
+    candidate = candidate_rule_set()
+    client = client_for(medan_staff)
+    assert medan_staff.has_perm("registry.change_ruleset")  # the right alone is not enough
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(reverse("registry:ruleset-activate", args=[candidate.pk])).status_code == 403
+        assert client.post(reverse("registry:ruleset-activate", args=[candidate.pk])).status_code == 403
+    preview = client.get(reverse("registry:ruleset-preview", args=[candidate.pk]))
+    assert preview.status_code == 200 and not preview.context["can_activate"]
+    assert client.get(f"/admin/registry/ruleset/{candidate.pk}/change/").context["has_change_permission"] is False
+
+    assert not RuleSet.objects.get(pk=candidate.pk).is_active
+    assert JobRun.objects.count() == 0
+
+
+def test_provincial_staff_still_activate_a_rule_set(django_capture_on_commit_callbacks):
+    from registry.models import RuleSet
+
+    candidate = candidate_rule_set()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(make_staff()).post(reverse("registry:ruleset-activate", args=[candidate.pk]))
+    assert response.status_code == 302
+    assert RuleSet.objects.get(pk=candidate.pk).is_active
+
+
+def test_regency_staff_cannot_start_a_provincial_or_another_regencys_recompute(medan_staff):
+    from registry.models import JobRun
+
+    client = client_for(medan_staff)
+    start = reverse("registry:graduation-start")
+    assert client.post(start, {"regency": ""}).status_code == 403
+    assert client.post(start, {"regency": "12.75"}).status_code == 403
+    assert JobRun.objects.count() == 0
+    # The runs page offers them no start form (it lists the province and every regency).
+    assert client.get(reverse("admin:registry_jobrun_changelist")).context["can_start"] is False
+
+    response = client.post(start, {"regency": "12.71"})
+    assert response.status_code == 302
+    assert JobRun.objects.get().scope == "12.71"
+
+
+# --- the district filter of the enterprise list ------------------------------------------------------------
+
+
+def district_filter(response):
+    return next(spec for spec in response.context["cl"].filter_specs if spec.parameter_name == "district")
+
+
+def test_without_a_regency_the_district_filter_asks_to_choose_one_instead_of_listing_455_districts(enterprises):
+    response = client_for(make_staff()).get(reverse("admin:registry_enterprise_changelist"))
+    page = response.content.decode()
+
+    assert district_filter(response).lookup_choices == []
+    assert "Pilih kabupaten/kota dahulu" in page
+    assert "district=12.71.01" not in page
+
+
+def test_a_district_in_the_url_still_filters_and_lists_the_districts_of_its_regency(enterprises):
+    make_enterprise("Lontong Medan Baru", regency="12.71", district="12.71.02")
+    response = client_for(make_staff()).get(reverse("admin:registry_enterprise_changelist"), {"district": "12.71.01"})
+
+    assert sorted(e.name for e in response.context["cl"].result_list) == ["Bolu Meranti Medan"]
+    offered = {code for code, _name in district_filter(response).lookup_choices}
+    assert "12.71.01" in offered and all(code.startswith("12.71.") for code in offered)
+
+
+def test_regency_staff_are_offered_the_districts_of_their_own_regency(medan_staff, enterprises):
+    response = client_for(medan_staff).get(reverse("admin:registry_enterprise_changelist"))
+    offered = {code for code, _name in district_filter(response).lookup_choices}
+    assert offered and all(code.startswith("12.71.") for code in offered)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from registry import services
@@ -53,7 +54,8 @@ class Command(BaseCommand):
                 " ".join(exc.messages) + " Pakai kode Kemendagri kabupaten/kota, misalnya 12.71 (Kota Medan)."
             ) from exc
         except OperationalError as exc:  # the job row is committed; the message to the worker is not
-            services.graduation_fail(job_id=job.pk, error=f"Antrean tidak dapat dihubungi: {exc}")
+            error = _("Antrean tidak dapat dihubungi: %(error)s") % {"error": exc}
+            services.graduation_fail(job_id=job.pk, error=error)
             raise CommandError(
                 f"Antrean Celery (Redis) tidak dapat dihubungi; proses #{job.pk} ditandai gagal. "
                 "Periksa REDIS_URL, atau jalankan di proses ini dengan --sync."
@@ -98,10 +100,13 @@ class Command(BaseCommand):
                 services.graduation_chunk(job_id=job.pk, regency=code)
             except KeyboardInterrupt:
                 # Finished regencies stay; the job must not look as if it were still running.
-                services.graduation_fail(job_id=job.pk, error=f"{code}: dihentikan oleh pengguna")
+                error = _("Kabupaten/kota %(regency)s: dihentikan oleh pengguna") % {"regency": code}
+                services.graduation_fail(job_id=job.pk, error=error)
                 raise
             except Exception as exc:
-                services.graduation_fail(job_id=job.pk, error=f"{code}: {exc!r}")
+                error = _("Kabupaten/kota %(regency)s gagal dihitung: %(error)s") % {
+                    "regency": code, "error": repr(exc)}
+                services.graduation_fail(job_id=job.pk, error=error)
                 raise CommandError(
                     f"Gagal menghitung {code} {names.get(code, '')}: {exc}. Proses #{job.pk} ditandai gagal; "
                     "kabupaten/kota yang sudah selesai tetap tersimpan, jalankan ulang untuk melanjutkan."
