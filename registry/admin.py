@@ -706,6 +706,11 @@ class RuleSetAdmin(admin.ModelAdmin):
                 initial.setdefault(name, getattr(active, name))
         return initial
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The "Aktifkan" link only for whoever may activate (registry.views.ruleset_activate: provincial staff).
+        can_activate = request.user.has_perm("registry.change_ruleset") and staff_regency(request.user) is None
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_activate": can_activate})
+
     # Rule sets hold for the whole province: a regency office's staff read them, never draft or change them.
     def has_add_permission(self, request):
         return staff_regency(request.user) is None and super().has_add_permission(request)

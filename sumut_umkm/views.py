@@ -30,6 +30,9 @@ def home(request):
     user = request.user
     if user.is_authenticated:
         if user.is_staff:
+            # A PLUT consultant has no registry rights: their work is the request queue.
+            if not user.has_perm("registry.view_enterprise") and user.has_perm("plut.view_servicerequest"):
+                return redirect("plut:queue")
             return redirect("admin:index")
         groups = set(user.groups.values_list("name", flat=True))
         if roles.COMPANY_OFFICER in groups:

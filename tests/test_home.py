@@ -29,3 +29,22 @@ def test_staff_go_to_the_admin():
     client = Client()
     client.force_login(make_staff())
     assert client.get("/")["Location"] == "/admin/"
+
+
+def test_a_plut_consultant_goes_to_the_request_queue_and_sees_no_roadmap_link():
+    client = Client()
+    client.force_login(make_user(role=roles.PLUT_CONSULTANT))
+    assert client.get("/")["Location"] == "/layanan/antrean/"
+    page = client.get("/layanan/antrean/").content.decode()
+    assert "Antrean PLUT" in page
+    assert "/peta-jalan/" not in page  # the roadmap would refuse them
+
+
+def test_any_page_offers_english_and_switching_keeps_the_visitor_on_the_page():
+    client = Client()
+    assert 'name="language" value="en"' in client.get("/").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/layanan/daftar/"})
+    assert response["Location"] == "/layanan/daftar/"
+    page = client.get("/layanan/daftar/")
+    assert page.headers["Content-Language"] == "en"
+    assert '<html lang="en">' in page.content.decode()

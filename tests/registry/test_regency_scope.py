@@ -136,7 +136,9 @@ def test_regency_staff_cannot_activate_a_rule_set(medan_staff, django_capture_on
         assert client.post(reverse("registry:ruleset-activate", args=[candidate.pk])).status_code == 403
     preview = client.get(reverse("registry:ruleset-preview", args=[candidate.pk]))
     assert preview.status_code == 200 and not preview.context["can_activate"]
-    assert client.get(f"/admin/registry/ruleset/{candidate.pk}/change/").context["has_change_permission"] is False
+    admin_page = client.get(f"/admin/registry/ruleset/{candidate.pk}/change/")
+    assert admin_page.context["has_change_permission"] is False
+    assert reverse("registry:ruleset-activate", args=[candidate.pk]) not in admin_page.content.decode()
 
     assert not RuleSet.objects.get(pk=candidate.pk).is_active
     assert JobRun.objects.count() == 0
@@ -146,8 +148,11 @@ def test_provincial_staff_still_activate_a_rule_set(django_capture_on_commit_cal
     from registry.models import RuleSet
 
     candidate = candidate_rule_set()
+    client = client_for(make_staff())
+    activate = reverse("registry:ruleset-activate", args=[candidate.pk])
+    assert activate in client.get(f"/admin/registry/ruleset/{candidate.pk}/change/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(make_staff()).post(reverse("registry:ruleset-activate", args=[candidate.pk]))
+        response = client.post(activate)
     assert response.status_code == 302
     assert RuleSet.objects.get(pk=candidate.pk).is_active
 
