@@ -8,7 +8,7 @@ saved through csr.services.programme_save (targets, closing and the graduation r
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import LargeListAdminMixin
+from registry.admin import HistoryAdminMixin, LargeListAdminMixin
 
 from . import services
 from .models import Company, CompanyMember, Programme, Support
@@ -38,7 +38,7 @@ class CompanyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(ScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class ProgrammeAdmin(ScopedAdminMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     list_display = ["name", "company", "status", "starts_on", "ends_on", "budget"]
     list_filter = ["status", "company__kind"]
     search_fields = ["name", "company__legal_name"]
@@ -65,7 +65,7 @@ class ProgrammeAdmin(ScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Support)
-class SupportAdmin(ScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
+class SupportAdmin(ScopedAdminMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """Read-only: supports are written through csr.services so the pembinaan ledger stays in step."""
 
     list_display = ["id", "programme", "enterprise", "kind", "status", "started_on", "ended_on", "graduated_at"]

@@ -12,3 +12,7 @@ class CsrConfig(AppConfig):
         from .receivers import classes_changed_received
 
         classes_changed.connect(classes_changed_received, dispatch_uid="csr.classes_changed")
+
+        from . import exports
+
+        exports.register()  # the supports list in the registry's exports (the registry imports no csr)

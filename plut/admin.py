@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from registry.admin import LargeListAdminMixin
+from registry.admin import HistoryAdminMixin, LargeListAdminMixin
 from registry.models import staff_regency
 
 from . import services
@@ -56,7 +56,7 @@ class LocalHolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnterpriseClaim)
-class EnterpriseClaimAdmin(LargeListAdminMixin, admin.ModelAdmin):
+class EnterpriseClaimAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """Claims are made by MSME owners (portal) and decided through claim_decide (the actions here, or the claims
     page); staff read them and keep a note. A regency office sees its regency's claims only (for_user)."""
 
@@ -111,7 +111,7 @@ class RequestEventInline(admin.TabularInline):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(LargeListAdminMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
     """Read-only: every change (status, consultant, schedule, outcome) goes through the request page, whose
     workflow checks who may do what and writes the request's history. Scoped by for_user: a consultant sees
     the requests assigned to them, a regency office its regency's."""
@@ -174,7 +174,7 @@ class EventAdminForm(forms.ModelForm):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
     """A capacity change goes through event_capacity_set (a larger one fills from the waiting list) and
     attendance through attendance_set (the pembinaan ledger). A regency office runs its own centres' events."""
 

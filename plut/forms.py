@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Enterprise, Region, RegionLevel, Sector
+from registry import identity
+from registry.models import Enterprise, PermitKind, Region, RegionLevel, Sector
 
 from .models import Centre, Consultant, RequestStatus, Service
 
@@ -101,15 +103,80 @@ class ClaimForm(EnterpriseFieldsMixin):
 
 
 class EnterpriseProfileForm(forms.ModelForm):
+    """What the owner keeps up to date. NIB and sector are the owner's own word (like figures marked "mandiri"):
+    they apply at once and every change stays in the audit history."""
+
+    # Wider than 13 so that a NIB typed with spaces or dots reaches clean_nib, which says what is wrong.
+    nib = forms.CharField(
+        label=_("NIB"), max_length=30, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Nomor Induk Berusaha dari OSS (oss.go.id), 13 digit. Usaha ber-NIB naik satu tahap "
+                    "formalisasi."),
+    )
+    kbli_code = forms.CharField(
+        label=_("Kode KBLI 5 digit"), max_length=10, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Boleh dikosongkan. Bila diisi, harus termasuk sektor di atas, misalnya 47111 untuk sektor 47."),
+    )
+
     class Meta:
         model = Enterprise
-        fields = ["name", "address", "npwp", "district", "founded_year", "legal_form"]
+        fields = ["name", "nib", "sector", "kbli_code", "address", "npwp", "district", "founded_year", "legal_form"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = Region.objects.filter(
             level=RegionLevel.DISTRICT, parent_id=self.instance.regency_id
         ).order_by("name")
+        # The same KBLI main groups as at sign-up, plus the enterprise's own sector if staff set another one.
+        self.fields["sector"].queryset = Sector.objects.filter(
+            Q(version="2020", level="division") | Q(pk=self.instance.sector_id)
+        ).order_by("version", "code")
+
+    def clean_nib(self):
+        nib = self.cleaned_data.get("nib")
+        if not nib:
+            if self.instance.nib:
+                raise ValidationError(_("NIB yang sudah tercatat tidak dapat dikosongkan; bila NIB itu salah, "
+                                        "isi NIB yang benar atau hubungi petugas PLUT."))
+            return None
+        nib = identity.validate_nib(nib)
+        # Named on the field here; the database's unique constraint still decides a race (the service).
+        if Enterprise.objects.filter(nib=nib).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("NIB ini sudah dipakai oleh UMKM lain."), code="nib_duplicate")
+        return nib
+
+    def clean(self):
+        data = super().clean()
+        kbli, sector = data.get("kbli_code"), data.get("sector")
+        if kbli:
+            if not (len(kbli) == 5 and kbli.isdigit()):
+                self.add_error("kbli_code", _("Kode KBLI harus 5 digit angka, misalnya 47111."))
+            elif sector is None:
+                self.add_error("kbli_code", _("Isi juga sektor (2 digit golongan pokok KBLI) untuk kode KBLI ini."))
+            elif not kbli.startswith(sector.code):
+                self.add_error("kbli_code", _("Kode KBLI %(kbli)s tidak termasuk golongan pokok %(sector)s.")
+                               % {"kbli": kbli, "sector": sector.code})
+        return data
+
+
+class PermitForm(forms.Form):
+    """A product permit or certification; the NIB has its own field on the profile."""
+
+    kind = forms.ChoiceField(label=_("Jenis izin/sertifikat"),
+                             choices=[(k, label) for k, label in PermitKind.choices if k != PermitKind.NIB])
+    number = forms.CharField(label=_("Nomor izin/sertifikat"), max_length=60)
+    issued_on = forms.DateField(label=_("Tanggal terbit"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    expires_on = forms.DateField(label=_("Berlaku sampai"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 help_text=_("Kosongkan bila tidak ada batas waktunya."))
+
+    def clean_issued_on(self):
+        issued_on = self.cleaned_data.get("issued_on")
+        if issued_on and issued_on > timezone.localdate():
+            raise ValidationError(_("Tanggal terbit tidak boleh di masa depan."))
+        return issued_on
 
 
 class FiguresForm(forms.Form):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("usaha/tambah/", views.claim_add, name="claim-add"),
     path("usaha/<int:pk>/", views.enterprise_edit, name="enterprise-edit"),
     path("usaha/<int:pk>/laporan/", views.figures, name="figures"),
+    path("usaha/<int:pk>/izin/", views.permit_add, name="permit-add"),
     # Requests (every role, scoped)
     path("permohonan/baru/", views.request_new, name="request-new"),
     path("permohonan/<int:pk>/", views.request_detail, name="request-detail"),

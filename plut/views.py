@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry.models import YearlyReport
+from registry.models import FormalStep, Permit, YearlyReport
 
 from . import forms, services
 from .models import (
@@ -130,6 +130,16 @@ def _own_enterprise(request, pk):
     return get_object_or_404(services.enterprises_of(request.user).select_related("regency"), pk=pk)
 
 
+def _enterprise_page(request, enterprise, form, permit_form=None):
+    """The owner's enterprise page: class and formalisation step, profile form, permits, yearly figures."""
+    return render(request, "plut/enterprise_form.html", {
+        "form": form, "enterprise": enterprise, "permit_form": permit_form or forms.PermitForm(),
+        "reports": YearlyReport.objects.filter(enterprise=enterprise).order_by("-year")[:10],
+        "permits": Permit.objects.filter(enterprise=enterprise).order_by("kind", "-issued_on", "-id")[:50],
+        "formal_steps": FormalStep.choices, "today": timezone.localdate(),
+    }, status=400 if form.errors or (permit_form is not None and permit_form.errors) else 200)
+
+
 @role_required("msme")
 def enterprise_edit(request, pk):
     enterprise = _own_enterprise(request, pk)
@@ -139,15 +149,35 @@ def enterprise_edit(request, pk):
 
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
-            registry_services.enterprise_update(enterprise=enterprise, **fields)
+            # A fresh copy: the form has already written the typed values into its instance, and the service
+            # recomputes the tier only when the NIB it is given differs from the instance's.
+            registry_services.enterprise_update(enterprise=_own_enterprise(request, pk), **fields)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
             messages.success(request, _("Profil usaha disimpan."))
-            return redirect("plut:portal")
-    reports = YearlyReport.objects.filter(enterprise=enterprise).order_by("-year")[:10]
-    return render(request, "plut/enterprise_form.html", {"form": form, "enterprise": enterprise,
-                                                          "reports": reports})
+            return redirect("plut:enterprise-edit", pk=enterprise.pk)
+    if form.errors:
+        enterprise = _own_enterprise(request, pk)  # the heading shows what is stored, not what was typed
+    return _enterprise_page(request, enterprise, form)
+
+
+@role_required("msme")
+@require_POST
+def permit_add(request, pk):
+    enterprise = _own_enterprise(request, pk)
+    permit_form = forms.PermitForm(request.POST)
+    if permit_form.is_valid():
+        from registry import services as registry_services
+
+        try:
+            registry_services.permit_save(enterprise=enterprise, **permit_form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(permit_form, exc)
+        else:
+            messages.success(request, _("Izin/sertifikat disimpan; tahap formalisasi usaha dihitung ulang."))
+            return redirect(reverse("plut:enterprise-edit", args=[enterprise.pk]) + "#izin")
+    return _enterprise_page(request, enterprise, forms.EnterpriseProfileForm(instance=enterprise), permit_form)
 
 
 @role_required("msme")

@@ -12,15 +12,18 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
@@ -31,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from pghistory.models import Events
 
-from . import admin_filters, exports, identity, services
+from . import admin_filters, exports, identity, merging, services
 from .forms import EnterpriseAdminForm, OwnerAdminForm
 from .models import (
     ColumnMapping,
@@ -48,6 +51,7 @@ from .models import (
     Sector,
     StaffRegion,
     SupportRecord,
+    SupportSource,
     YearlyReport,
     staff_regency,
 )
@@ -70,7 +74,7 @@ from .views import (
 # Never shown in a history: bookkeeping, and the NIK's hash and ciphertext (the masked NIK is enough).
 HISTORY_HIDDEN_COLUMNS = {"id", "created_at", "updated_at", "nik_hash", "nik_encrypted", "enterprise_id"}
 HISTORY_ACTIONS = {"insert": _("dibuat"), "update": _("diubah"), "delete": _("dihapus")}
-RUPIAH_COLUMNS = {"omzet", "capital"}
+RUPIAH_COLUMNS = {"omzet", "capital", "amount", "budget"}
 
 
 @dataclass
@@ -709,7 +713,8 @@ class RuleSetAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The "Aktifkan" link only for whoever may activate (registry.views.ruleset_activate: provincial staff).
         can_activate = request.user.has_perm("registry.change_ruleset") and staff_regency(request.user) is None
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_activate": can_activate})
+        context = {**(extra_context or {}), "can_activate": can_activate}
+        return super().change_view(request, object_id, form_url, context)
 
     # Rule sets hold for the whole province: a regency office's staff read them, never draft or change them.
     def has_add_permission(self, request):
@@ -857,7 +862,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("filter ekspor"))
     def export_filters(self, obj):
-        described = exports.describe_filters(obj.params.get("filters") or {})
+        described = exports.describe_job_filters(obj.params)
         if not described:
             return _("Tanpa filter: seluruh UMKM")
         return format_html_join(mark_safe("<br>"), "{}: {}", ((capfirst(label), value) for label, value in described))
@@ -1049,12 +1054,13 @@ class DuplicateDistrictFilter(admin_filters.DistrictFilter):
 @admin.register(PossibleDuplicate)
 class PossibleDuplicateAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     """Pairs of enterprises an import found alike (same owner NIK, same district, similar names), side by side
-    for staff to review. Nothing is merged here: staff merge by hand, then mark the pair as handled."""
+    for staff to review. "Gabungkan" opens a confirmation page showing both records and which one is kept;
+    confirming merges them (registry.merging) and marks the pair merged. Nothing is merged without it."""
 
     regency_path = "enterprise__regency_id"
 
     list_display = ["found_wib", "first_name", "other_name", "district_name", "owner_nik", "similarity_percent",
-                    "status", "reviewer"]
+                    "status", "reviewer", "merge_link"]
     list_select_related = ["enterprise__district", "enterprise__regency", "enterprise__owner", "other",
                            "reviewed_by"]
     list_filter = ["status", DuplicateRegencyFilter, DuplicateDistrictFilter]
@@ -1064,9 +1070,9 @@ class PossibleDuplicateAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = LargeTablePaginator
     list_per_page = 50
-    actions = ["mark_distinct", "mark_merged", "mark_open"]
+    actions = ["merge_pair", "mark_distinct", "mark_merged", "mark_open"]
     fields = ["first_pair", "other_pair", "similarity_percent", "status", "found_wib", "job_run", "reviewer",
-              "reviewed_wib"]
+              "reviewed_wib", "merge_link"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -1153,6 +1159,111 @@ class PossibleDuplicateAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def mark_open(self, request, queryset):
         self._review(request, queryset, DuplicateStatus.OPEN, _("%(n)s pasangan dikembalikan ke perlu ditinjau."))
 
+    # --- merging a pair: a confirmation page, then registry.merging.enterprises_merge ---
+
+    def get_urls(self):
+        merge = path("<path:object_id>/gabungkan/", self.admin_site.admin_view(self.merge_view),
+                     name="registry_possibleduplicate_merge")
+        return [merge, *super().get_urls()]
+
+    def _may_merge(self, request) -> bool:
+        return self.has_change_permission(request) and request.user.has_perm("registry.change_enterprise")
+
+    @admin.display(description=_("gabungkan"))
+    def merge_link(self, obj):
+        if obj.status != DuplicateStatus.OPEN:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:registry_possibleduplicate_merge", args=[obj.pk]),
+                           _("Gabungkan"))
+
+    @admin.action(description=_("Gabungkan pasangan terpilih…"), permissions=["change"])
+    def merge_pair(self, request, queryset):
+        chosen = list(queryset.values_list("pk", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(request, _("Pilih tepat satu pasangan untuk digabungkan."), messages.WARNING)
+            return None
+        return redirect("admin:registry_possibleduplicate_merge", chosen[0])
+
+    def merge_view(self, request, object_id):
+        pair = self.get_object(request, unquote(object_id))  # regency-scoped: another regency's pair is a 404
+        # A regency office sees a pair only when both records are in its regency: the page shows both in full.
+        if pair is None or Enterprise.objects.for_user(request.user).filter(
+                pk__in=[pair.enterprise_id, pair.other_id]).count() != 2:
+            raise Http404
+        if not self._may_merge(request):
+            raise PermissionDenied
+        records = {pair.enterprise_id: pair.enterprise, pair.other_id: pair.other}
+        wanted = request.POST.get("keep") if request.method == "POST" else request.GET.get("pertahankan")
+        keep = records.get(int(wanted)) if wanted and wanted.isdigit() else None
+        keep = keep or merging.default_keep(pair.enterprise, pair.other)
+        absorb = pair.other if keep is pair.enterprise else pair.enterprise
+        if request.method == "POST":
+            try:
+                result = merging.enterprises_merge(keep=keep, absorb=absorb, user=request.user)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, _merge_summary(result, keep, absorb), messages.SUCCESS)
+                return redirect("admin:registry_possibleduplicate_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Gabungkan UMKM"),
+            "opts": self.opts,
+            "original": pair,
+            "keep": keep,
+            "absorb": absorb,
+            "rows": _merge_rows(keep, absorb),
+            "year_conflicts": merging.year_conflicts(keep, absorb),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/registry/possibleduplicate/merge.html", context)
+
+
+def _merge_rows(keep, absorb) -> list[tuple[str, str, str]]:
+    """The two records side by side for the merge page: (label, keep's value, absorb's value)."""
+
+    def owner(e):
+        return f"{e.owner.name} ({e.owner.nik_masked or '—'})" if e.owner else "—"
+
+    rows = [
+        (_("nomor registri"), f"#{keep.pk}", f"#{absorb.pk}"),
+        (_("nama usaha"), keep.name, absorb.name),
+        (_("NIB"), keep.nib or "—", absorb.nib or "—"),
+        (_("NPWP"), keep.npwp or "—", absorb.npwp or "—"),
+        (_("pemilik"), owner(keep), owner(absorb)),
+        (_("kabupaten/kota"), keep.regency.name, absorb.regency.name),
+        (_("kecamatan"), *(e.district.name if e.district else "—" for e in (keep, absorb))),
+        (_("alamat"), keep.address or "—", absorb.address or "—"),
+        (_("sektor (KBLI)"), str(keep.sector or "—"), str(absorb.sector or "—")),
+        (_("tahun berdiri"), keep.founded_year or "—", absorb.founded_year or "—"),
+        (_("kelas usaha"), class_label(keep.size_class), class_label(absorb.size_class)),
+        (_("terdaftar (WIB)"), wib(keep.created_at), wib(absorb.created_at)),
+    ]
+    # Every kind of row that would move, counted per record (one indexed query per table).
+    for model, name in [(YearlyReport, "enterprise")] + [(f.model, f.name) for f in merging.referencing_fields()]:
+        if model is Enterprise:
+            continue
+        counts = dict(model._base_manager.filter(**{f"{name}__in": [keep.pk, absorb.pk]}).order_by()
+                      .values_list(name).annotate(n=Count("pk")))
+        rows.append((str(model._meta.verbose_name_plural), number_id(counts.get(keep.pk, 0)),
+                     number_id(counts.get(absorb.pk, 0))))
+    return rows
+
+
+def _merge_summary(result, keep, absorb) -> str:
+    moved = ", ".join(f"{number_id(n)} {label}" for label, n in result.moved.items() if n) or _("tidak ada data")
+    text = _("“%(absorb)s” (#%(absorb_id)s) digabung ke “%(keep)s” (#%(keep_id)s) dan dinonaktifkan; dipindahkan: "
+             "%(moved)s.") % {"absorb": absorb.name, "absorb_id": absorb.pk, "keep": keep.name, "keep_id": keep.pk,
+                              "moved": moved}
+    for conflict in result.year_conflicts:
+        text += " " + _("Tahun %(year)s ada pada keduanya: %(reason)s (dari #%(pk)s).") % {
+            "year": conflict.year, "reason": conflict.reason, "pk": conflict.kept_from}
+    if result.filled:
+        text += " " + _("Diisi dari UMKM yang digabung: %(fields)s.") % {"fields": ", ".join(
+            str(Enterprise._meta.get_field(name).verbose_name) for name in result.filled)}
+    return text
+
 
 @admin.register(ColumnMapping)
 class ColumnMappingAdmin(admin.ModelAdmin):
@@ -1203,12 +1314,43 @@ class ColumnMappingAdmin(admin.ModelAdmin):
         return wib(obj.updated_at)
 
 
+class GovernmentSupportForm(forms.ModelForm):
+    """A government (APBD) support entered by staff. The database checks the same rules; these messages name
+    the field in Indonesian instead of the constraint."""
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount < 0:
+            raise ValidationError(_("Nilai (Rp) tidak boleh negatif."), code="negative")
+        return amount
+
+    def clean(self):
+        cleaned = super().clean()
+        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", ValidationError(
+                _("Tanggal selesai tidak boleh sebelum tanggal mulai (%(day)s).") % {"day": date_format(started)},
+                code="end_before_start",
+            ))
+        return cleaned
+
+
+# Ending many rows from "select all" reads their keys first; beyond this, staff narrow the list and repeat.
+SUPPORT_END_LIMIT = 10_000
+SUPPORT_END_OUTCOME = "Selesai"
+
+
 @admin.register(SupportRecord)
-class SupportRecordAdmin(EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, LargeListAdminMixin, admin.ModelAdmin):
-    """The pembinaan ledger: written by the CSR and PLUT services, read here by staff (never edited by hand)."""
+class SupportRecordAdmin(
+    EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, HistoryAdminMixin, LargeListAdminMixin, admin.ModelAdmin
+):
+    """The pembinaan ledger. CSR and PLUT rows are written by their apps' services and only read here; the
+    government's own supports (source "pemda", APBD programmes) are recorded, changed and ended here by staff,
+    through the same ledger services. A regency office records supports of its own regency's enterprises only."""
 
     regency_path = "enterprise__regency_id"
 
+    form = GovernmentSupportForm
     list_display = ["started_on", "ended_on", "enterprise_link", "source", "kind", "provider", "title", "amount_rp",
                     "outcome"]
     list_select_related = ["enterprise"]
@@ -1216,11 +1358,78 @@ class SupportRecordAdmin(EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, La
     ordering = ["-id"]
     search_fields = ["enterprise__name"]
     search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
+    autocomplete_fields = ["enterprise"]
     readonly_fields = ["enterprise_link", "amount_rp"]
-    fields = ["enterprise_link", "source", "source_key", "kind", "provider", "title", "started_on", "ended_on",
-              "amount_rp", "outcome"]
+    read_fields = ["enterprise_link", "source", "source_key", "kind", "provider", "title", "started_on", "ended_on",
+                   "amount_rp", "outcome"]
+    government_fields = ["enterprise", "kind", "provider", "title", "started_on", "ended_on", "amount", "outcome"]
+    actions = ["end_government_supports"]
 
+    # The mixin refuses every write; here the government's rows are writable with the usual model rights.
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.source != SupportSource.GOVERNMENT:
+            return False  # CSR and PLUT rows follow their apps' workflows
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if (obj is None or obj.source == SupportSource.GOVERNMENT) and self.has_change_permission(request, obj):
+            description = _("Pembinaan dari program pemerintah provinsi atau kabupaten/kota (APBD). Dukungan CSR "
+                            "perusahaan dan layanan PLUT dicatat oleh aplikasinya sendiri.")
+            return [(None, {"fields": self.government_fields, "description": description})]
+        return [(None, {"fields": self.read_fields})]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        code = staff_regency(request.user)
+        office = Region.objects.filter(pk=code).values_list("name", flat=True).first() if code else None
+        initial.setdefault("provider", f"Dinas Koperasi dan UKM {office or 'Provinsi Sumatera Utara'}")
+        return initial
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "enterprise":
+            # A regency office may choose (and post) only its own regency's enterprises.
+            kwargs["queryset"] = Enterprise.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Through the ledger's service like the other sources; the key is made once, on the first save.
+        record = services.support_record_save(
+            source=SupportSource.GOVERNMENT, source_key=obj.source_key or f"pemda.admin:{secrets.token_hex(16)}",
+            enterprise_id=obj.enterprise_id, kind=obj.kind, provider=obj.provider, title=obj.title,
+            started_on=obj.started_on, ended_on=obj.ended_on, amount=obj.amount, outcome=obj.outcome,
+        )
+        obj.pk, obj.source, obj.source_key = record.pk, record.source, record.source_key
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Akhiri pembinaan pemerintah terpilih per hari ini"), permissions=["change"])
+    def end_government_supports(self, request, queryset):
+        # queryset comes from get_queryset: a regency office's selection holds its own regency's rows only.
+        today = timezone.localdate()
+        keys = list(
+            queryset.filter(source=SupportSource.GOVERNMENT, ended_on__isnull=True, started_on__lte=today)
+            .order_by().values_list("source_key", flat=True)[:SUPPORT_END_LIMIT]
+        )
+        ended = services.support_records_end_many([(key, today, SUPPORT_END_OUTCOME) for key in keys])
+        if ended:
+            self.message_user(request, ngettext(
+                "%(n)s pembinaan pemerintah diakhiri per %(day)s.", "%(n)s pembinaan pemerintah diakhiri per %(day)s.",
+                ended,
+            ) % {"n": number_id(ended), "day": date_format(today)}, messages.SUCCESS)
+        if len(keys) == SUPPORT_END_LIMIT:
+            self.message_user(request, _("Paling banyak %(n)s baris diakhiri sekali jalan; ulangi untuk sisanya.") % {
+                "n": number_id(SUPPORT_END_LIMIT)}, messages.WARNING)
+        if not ended:
+            self.message_user(request, _(
+                "Tidak ada yang diakhiri: hanya pembinaan pemerintah (APBD) yang masih berjalan dan sudah dimulai yang "
+                "dapat diakhiri di sini; dukungan CSR dan PLUT diakhiri oleh aplikasinya sendiri."
+            ), messages.WARNING)
 
     @admin.display(description=_("nilai"))
     def amount_rp(self, obj):

@@ -18,21 +18,31 @@ the API). CSV is meant for other programs (amounts as plain integers, UTF-8 with
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import django_filters
 import psycopg
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -383,3 +393,362 @@ def xlsx_bytes(queryset: QuerySet) -> bytes:
     out = io.BytesIO()
     write_xlsx(queryset, out)
     return out.getvalue()
+
+
+# --- other apps' lists: registered datasets ----------------------------------------------------------
+#
+# The registry imports no other app (csr and plut import the registry), so an app that wants its list exported
+# registers a Dataset from its AppConfig.ready(): how to select the rows a user may see under the list's filters
+# (Model.objects.for_user first: the worker rebuilds it from the job's user), and the columns. The job and the
+# download reuse the enterprise export's machinery (services.export_start/export_run, the job page and its
+# download link); only the SELECT and the writing differ: a values_list() read in chunks from a server-side
+# cursor, labels mapped in Python from constant dicts, never a query per row.
+
+ENTERPRISES = "registry.enterprise"  # the enterprise list above: jobs without a "dataset" key are this one
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its Indonesian header, the value (a field path or an ORM expression), and how it
+    is written. kind: text (free text, guarded against formulas), code (text typed by no user), int, amount
+    (rupiah: an integer in CSV, an Rp number in XLSX), date, datetime (shown in Asia/Jakarta), choice (the
+    label of `choices`)."""
+
+    header: str
+    value: str | Any
+    kind: str = "text"
+    width: int = 16
+    choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter of the list: the admin changelist's query parameter, the ORM lookup, and the allowed values
+    (`choices`, a callable for values read from the database) or an id when `choices` is None."""
+
+    label: str
+    lookup: str
+    admin: str
+    choices: Callable[[], Iterable[tuple[str, str]]] | None = None
+    # For an id: the rows the user may pick from (e.g. Programme.objects.for_user); another one is refused.
+    within: Callable[[Any], QuerySet] | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An exportable list. `columns(user)` may leave out what the list does not show that user."""
+
+    key: str
+    model: type
+    title: str
+    file_prefix: str
+    filters: dict[str, Filter]
+    columns: Callable[[Any], list[Column]]
+    # The admin search box (`q`) searches these fields as the model's admin list does (ModelAdmin search).
+    searchable: bool = False
+    changelist: str = ""  # admin URL name the export buttons come back to
+    order_by: tuple = ("-id",)
+
+    def queryset(self, filters: dict, user) -> QuerySet:
+        """The rows the user may see (for_user) that the filters select; a wrong filter raises ValidationError
+        naming it and the reason."""
+        if user is None:
+            raise ValidationError({"user": [_("Ekspor ini hanya untuk pengguna yang masuk.")]})
+        queryset = self.model.objects.for_user(user)
+        errors: dict[str, list[str]] = {}
+        for name, value in filters.items():
+            known = self.filters.get(name)
+            if known is None:
+                if name != "q":
+                    errors.setdefault(name, []).append(_("Filter “%(name)s” tidak dikenal.") % {"name": name})
+                continue
+            allowed = None if known.choices is None else {str(key) for key, _label in known.choices()}
+            if allowed is None:
+                valid = str(value).isdigit() and (
+                    known.within is None or known.within(user).filter(pk=int(value)).exists()
+                )
+            else:
+                valid = str(value) in allowed
+            if not valid:
+                errors.setdefault(name, []).append(
+                    _("%(filter)s: nilai “%(value)s” tidak dikenal.") % {"filter": known.label, "value": value}
+                )
+                continue
+            queryset = queryset.filter(**{known.lookup: value})
+        if errors:
+            raise ValidationError(errors)
+        search = (filters.get("q") or "").strip()
+        if search and self.searchable:
+            queryset = _admin_search(self.model, queryset, search)
+        return queryset.order_by(*self.order_by)
+
+    def filters_from_admin(self, query) -> dict[str, str]:
+        """The dataset's filters in an admin changelist query string (a QueryDict or a dict)."""
+        filters = {}
+        for name, known in self.filters.items():
+            value = (query.get(known.admin) or query.get(name) or "").strip()
+            if value:
+                filters[name] = value
+        search = (query.get("q") or "").strip()
+        if search and self.searchable:
+            filters["q"] = search
+        return filters
+
+    def describe(self, filters: dict) -> list[tuple[str, str]]:
+        described = []
+        for name, value in filters.items():
+            if name == "q":
+                described.append((_("pencarian"), value))
+            elif (known := self.filters.get(name)) is not None:
+                labels = dict(known.choices()) if known.choices is not None else {}
+                described.append((str(known.label), str(labels.get(value, value))))
+        return described
+
+    def filename(self, fmt: str, moment: datetime | None = None) -> str:
+        moment = timezone.localtime(moment or timezone.now(), WIB)
+        return f"{self.file_prefix}_{moment:%Y-%m-%d_%H%M}.{fmt}"
+
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def register(dataset: Dataset) -> Dataset:
+    """Called from an AppConfig.ready(); registering the same key again replaces it (autoreload)."""
+    DATASETS[dataset.key] = dataset
+    return dataset
+
+
+def describe_job_filters(params: dict) -> list[tuple[str, str]]:
+    """(label, value) of an export job's filters, whichever list it exports (JobRun.params)."""
+    filters = params.get("filters") or {}
+    key = params.get("dataset") or ENTERPRISES
+    if key == ENTERPRISES:
+        return describe_filters(filters)
+    known = DATASETS.get(key)
+    return [] if known is None else [(_("daftar"), str(known.title)), *known.describe(filters)]
+
+
+def get_dataset(key: str) -> Dataset:
+    try:
+        return DATASETS[key]
+    except KeyError:
+        raise ValidationError({"dataset": [_("Daftar “%(key)s” tidak dapat diekspor.") % {"key": key}]}) from None
+
+
+def _admin_search(model, queryset: QuerySet, search: str) -> QuerySet:
+    """What the model's admin list finds for the same search words (its own get_search_results)."""
+    from django.contrib import admin
+
+    model_admin = admin.site.get_model_admin(model)
+    found, _duplicates = model_admin.get_search_results(None, queryset, search)
+    return found
+
+
+def _values(queryset: QuerySet, columns: list[Column]) -> QuerySet:
+    """One row tuple per record, in column order."""
+    names = [f"export_{index}" for index in range(len(columns))]
+    return queryset.annotate(**{
+        name: (F(column.value) if isinstance(column.value, str) else column.value)
+        for name, column in zip(names, columns, strict=True)
+    }).values_list(*names)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell(column: Column, value, fmt: str, labels: dict):
+    """A value as the file holds it: labels for choices, Jakarta time, text that never runs as a formula."""
+    if value is None or value == "":
+        return None
+    if column.kind == "choice":
+        return labels.get(value, value)
+    if column.kind == "datetime":
+        value = timezone.localtime(value, WIB)
+        return value.strftime("%Y-%m-%d %H:%M") if fmt == "csv" else value.replace(tzinfo=None)
+    if column.kind == "date":
+        return value.isoformat() if fmt == "csv" else value
+    if column.kind == "text" and isinstance(value, str):
+        if fmt == "csv":
+            return f"'{value}" if value.startswith(_FORMULA_START) else value
+        return _CONTROL.sub("", value)
+    return value
+
+
+def _dataset_rows(dataset: Dataset, queryset: QuerySet, columns: list[Column], fmt: str) -> Iterator[list]:
+    labels = [{key: str(label) for key, label in column.choices} for column in columns]
+    # A server-side cursor, FETCH_ROWS at a time: constant memory whatever the size.
+    for record in _values(queryset, columns).iterator(chunk_size=FETCH_ROWS):
+        yield [_cell(column, value, fmt, labels[index]) for index, (column, value) in enumerate(zip(columns, record,
+                                                                                                   strict=True))]
+
+
+def dataset_headers(columns: list[Column]) -> list[str]:
+    return [str(column.header) for column in columns]
+
+
+def iter_dataset_csv(dataset: Dataset, queryset: QuerySet, user, progress: Progress | None = None,
+                     block_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The CSV (UTF-8, header first) in blocks of about `block_size` bytes; `progress` gets the rows so far."""
+    columns = dataset.columns(user)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(dataset_headers(columns))
+    rows = 0
+    for row in _dataset_rows(dataset, queryset, columns, "csv"):
+        writer.writerow(row)
+        rows += 1
+        if buffer.tell() >= block_size:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        if progress is not None and rows % FETCH_ROWS == 0:
+            progress(rows)
+    if progress is not None:
+        progress(rows)
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+def write_dataset(dataset: Dataset, queryset: QuerySet, user, fmt: str, out: BinaryIO,
+                  progress: Progress | None = None) -> int:
+    """Write the export to `out` (a file opened for binary writing); returns the number of rows written."""
+    if fmt == "csv":
+        written = [0]
+
+        def counted(rows: int) -> None:
+            written[0] = rows
+            if progress is not None:
+                progress(rows)
+
+        for block in iter_dataset_csv(dataset, queryset, user, counted):
+            out.write(block)
+        return written[0]
+    if fmt != "xlsx":
+        raise ValidationError({"format": [_("Format ekspor “%(format)s” tidak dikenal; pilih csv atau xlsx.")
+                                          % {"format": fmt}]})
+    columns = dataset.columns(user)
+    workbook = Workbook(write_only=True)
+    sheets, rows, in_sheet = 1, 0, 0
+    sheet, styled = _new_dataset_sheet(workbook, dataset, columns, sheets)
+    for row in _dataset_rows(dataset, queryset, columns, "xlsx"):
+        if in_sheet == ROWS_PER_SHEET:
+            sheets += 1
+            sheet, styled = _new_dataset_sheet(workbook, dataset, columns, sheets)
+            in_sheet = 0
+        for index, cell in styled.items():
+            value = row[index]
+            if value is not None:
+                # One styled cell per column serves every row: openpyxl writes it out before the next row.
+                cell.value = value
+                if columns[index].kind == "text":
+                    cell.data_type = "s"  # text, never a formula
+                row[index] = cell
+        sheet.append(row)
+        rows += 1
+        in_sheet += 1
+        if progress is not None and rows % FETCH_ROWS == 0:
+            progress(rows)
+    workbook.save(out)
+    return rows
+
+
+def dataset_xlsx_bytes(dataset: Dataset, queryset: QuerySet, user) -> bytes:
+    """A small XLSX in memory (a direct download)."""
+    out = io.BytesIO()
+    write_dataset(dataset, queryset, user, "xlsx", out)
+    return out.getvalue()
+
+
+_FORMATS_BY_KIND = {"amount": RUPIAH_FORMAT, "date": "dd-mm-yyyy", "datetime": "dd-mm-yyyy hh:mm"}
+
+
+def _new_dataset_sheet(workbook: Workbook, dataset: Dataset, columns: list[Column], number: int):
+    title = str(dataset.title)[:25]
+    sheet = workbook.create_sheet(title if number == 1 else f"{title} {number}")
+    for index, column in enumerate(columns):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in dataset_headers(columns):
+        cell = WriteOnlyCell(sheet, name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    styled = {}
+    for index, column in enumerate(columns):
+        if column.kind in _FORMATS_BY_KIND or column.kind == "text":
+            styled[index] = WriteOnlyCell(sheet)
+            if column.kind in _FORMATS_BY_KIND:
+                styled[index].number_format = _FORMATS_BY_KIND[column.kind]
+    return sheet, styled
+
+
+# --- the export buttons of registered lists ----------------------------------------------------------
+
+
+def may_follow_job(user) -> bool:
+    """Who may open an export's job page and download its file (registry.views.may_download_export): staff who
+    see runs or enterprises. Anyone else gets every export as the response itself."""
+    return bool(user.is_active and user.is_staff and (
+        user.has_perm("registry.view_jobrun") or user.has_perm("registry.view_enterprise")))
+
+
+@never_cache
+@login_required
+def dataset_export(request, dataset: str, fmt: str):
+    """"Ekspor CSV/XLSX" of a registered list with the list's filters (admin changelist parameters, or the
+    dataset's own names): the file itself, or, for a large export by staff, a confirmation (GET) and then (POST)
+    a background job whose page links the file. Rows are those of Model.objects.for_user(user)."""
+    from . import services
+    from .paginators import LargeTablePaginator
+    from .views import number_id
+
+    known = DATASETS.get(dataset)
+    if fmt not in FORMATS or known is None:
+        raise Http404
+    opts = known.model._meta
+    if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+        raise PermissionDenied
+    filters = known.filters_from_admin(request.GET)
+    back = f"{reverse(known.changelist)}?{request.GET.urlencode()}" if known.changelist else ""
+    try:
+        rows = known.queryset(filters, request.user)
+    except ValidationError as exc:
+        if not (request.user.is_staff and back):
+            raise Http404 from exc  # the portal: another company's programme is "not found"
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    job_allowed = may_follow_job(request.user) and bool(back)
+    if job_allowed and request.method == "POST":
+        job = services.export_start(filters=filters, fmt=fmt, user=request.user, dataset=dataset)
+        messages.success(
+            request,
+            _("Ekspor %(format)s dimulai (proses #%(id)s). Tautan unduhan muncul di sini setelah selesai.")
+            % {"format": fmt.upper(), "id": job.pk},
+        )
+        return redirect("admin:registry_jobrun_change", job.pk)
+    if not job_allowed or is_small(rows):
+        if fmt == "csv":
+            response = StreamingHttpResponse(iter_dataset_csv(known, rows, request.user), content_type=FORMATS[fmt])
+        else:
+            response = HttpResponse(dataset_xlsx_bytes(known, rows, request.user), content_type=FORMATS[fmt])
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=known.filename(fmt))
+        return response
+    from django.contrib import admin
+
+    context = {
+        **admin.site.each_context(request),
+        "opts": opts,
+        "title": _("Ekspor %(format)s: %(list)s") % {"format": fmt.upper(), "list": known.title},
+        "subtitle": None,
+        "format": fmt.upper(),
+        "count_label": LargeTablePaginator(rows.order_by("-pk"), 1).count_label,
+        "inline_max": number_id(INLINE_MAX),
+        "filters": known.describe(filters),
+        "back": back,
+    }
+    return render(request, "admin/registry/export_confirm.html", context)

@@ -326,6 +326,11 @@ class Enterprise(TimeStampedModel):
     reported_size_class = models.CharField(
         _("kelas menurut sumber luar"), max_length=10, choices=SizeClass.choices, null=True, blank=True,
     )
+    # Set when staff merge this record into another (registry.merging): the record stays, inactive, as history.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("digabung ke"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_from", editable=False, db_index=False,  # partial index below: few rows are merged
+    )
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -342,6 +347,11 @@ class Enterprise(TimeStampedModel):
                 condition=Q(nib__isnull=True) | Q(nib__regex=r"^[0-9]{13}$"),
                 name="registry_enterprise_nib_13_digits",
                 violation_error_message=_("NIB harus 13 digit angka."),
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | (Q(is_active=False) & ~Q(merged_into=F("pk"))),
+                name="registry_enterprise_merged_inactive",
+                violation_error_message=_("UMKM yang sudah digabung harus nonaktif dan tidak digabung ke dirinya."),
             ),
         ]
         indexes = [
@@ -365,6 +375,9 @@ class Enterprise(TimeStampedModel):
             ),
             models.Index(fields=["is_formal", "-id"], name="registry_ent_formal_id"),
             models.Index(fields=["is_active", "-id"], name="registry_ent_active_id"),
+            models.Index(
+                fields=["merged_into"], name="registry_ent_merged_into", condition=Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

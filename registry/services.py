@@ -8,11 +8,12 @@ import secrets
 import tempfile
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sumut_umkm.queue import enqueue_on_commit
@@ -91,7 +92,8 @@ def enterprise_register(*, owner: Owner | None = None, **fields) -> Enterprise:
 
 @transaction.atomic
 def enterprise_update(*, enterprise: Enterprise, **fields) -> Enterprise:
-    nib_before = enterprise.nib
+    # The stored NIB, not the object's: a form (the admin's) may already have written the new one into it.
+    nib_before = Enterprise.objects.filter(pk=enterprise.pk).values_list("nib", flat=True).first()
     for name, value in fields.items():
         setattr(enterprise, name, value)
     _save_enterprise(enterprise)
@@ -329,14 +331,20 @@ EXPORT_KIND = "export"
 
 
 @transaction.atomic
-def export_start(*, filters: dict, fmt: str, user=None, enqueue: bool = True) -> JobRun:
-    """Record an export of the filtered enterprises and hand it to the worker after commit.
+def export_start(
+    *, filters: dict, fmt: str, user=None, enqueue: bool = True, dataset: str = exports.ENTERPRISES
+) -> JobRun:
+    """Record an export of a filtered list and hand it to the worker after commit.
 
-    A wrong filter or format is refused here, with its reason, before any job exists.
+    dataset: exports.ENTERPRISES (the enterprise list) or the key of a list another app registered
+    (exports.register), whose rows the worker selects again for the starting user (for_user).
+    A wrong filter, format or dataset is refused here, with its reason, before any job exists.
     """
     if fmt not in exports.FORMATS:
         raise ValidationError({"format": [_("Format ekspor “%(format)s” tidak dikenal; pilih csv atau xlsx.")
                                           % {"format": fmt}]})
+    if dataset != exports.ENTERPRISES:
+        return _dataset_export_start(filters=filters, fmt=fmt, user=user, enqueue=enqueue, key=dataset)
     scope_regency = staff_regency(user) if user is not None else None
     exports.enterprises_for_export(filters, scope_regency=scope_regency)
     job = JobRun.objects.create(
@@ -348,6 +356,45 @@ def export_start(*, filters: dict, fmt: str, user=None, enqueue: bool = True) ->
     if enqueue:
         _job_send_on_commit(job, "export_run_task", fail=export_fail)
     return job
+
+
+def _dataset_export_start(*, filters: dict, fmt: str, user, enqueue: bool, key: str) -> JobRun:
+    dataset = exports.get_dataset(key)
+    dataset.queryset(filters, user)  # validates the filters (and that there is a user to scope by)
+    scope_regency = staff_regency(user)
+    job = JobRun.objects.create(
+        kind=EXPORT_KIND, scope=scope_regency or "", started_by=user,
+        params={"format": fmt, "dataset": key, "filters": dict(filters), "language": translation.get_language()},
+        result_name=dataset.filename(fmt),
+    )
+    if enqueue:
+        _job_send_on_commit(job, "export_run_task", fail=export_fail)
+    return job
+
+
+def _export_rows(job: JobRun):
+    """(queryset, writer) of a job: the enterprise export, or a registered list selected for the job's user.
+
+    The user is read again here, in the worker: a user since deactivated or moved to another regency exports
+    what they may see now (for_user), never what they could see when they clicked."""
+    fmt = job.params.get("format", "")
+    key = job.params.get("dataset") or exports.ENTERPRISES
+    if key == exports.ENTERPRISES:
+        queryset = exports.enterprises_for_export(
+            job.params.get("filters") or {}, scope_regency=job.params.get("scope_regency")
+        )
+        return queryset, lambda out, progress: exports.write(queryset, fmt, out, progress)
+    dataset = exports.get_dataset(key)
+    user = job.started_by
+    if user is None:
+        raise ValidationError(_("proses ekspor ini tidak punya pengguna yang memulainya."))
+    queryset = dataset.queryset(job.params.get("filters") or {}, user)
+
+    def write(out, progress):
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            return exports.write_dataset(dataset, queryset, user, fmt, out, progress)
+
+    return queryset, write
 
 
 def export_run(*, job_id: int) -> None:
@@ -363,18 +410,16 @@ def export_run(*, job_id: int) -> None:
     ).update(status=JobStatus.RUNNING, started_at=now, done=0, error="")
     if not claimed:
         return
-    job = JobRun.objects.get(pk=job_id)
+    job = JobRun.objects.select_related("started_by").get(pk=job_id)
     progress = exports.JobProgress(job_id)
     try:
         fmt = job.params.get("format", "")
-        queryset = exports.enterprises_for_export(
-            job.params.get("filters") or {}, scope_regency=job.params.get("scope_regency")
-        )
+        queryset, write = _export_rows(job)
         # One count per job (not per page): it sizes the progress bar.
-        JobRun.objects.filter(pk=job_id).update(total=queryset.count())
+        JobRun.objects.filter(pk=job_id).update(total=queryset.order_by().count())
         # On disk while it is written (constant memory); the file system storage then moves it into place.
         with TemporaryUploadedFile(job.result_name, exports.FORMATS.get(fmt, ""), 0, "utf-8") as tmp:
-            rows = exports.write(queryset, fmt, tmp, progress)
+            rows = write(tmp, progress)
             tmp.flush()
             tmp.seek(0)
             # A name nobody can guess: the media folder is no way around the download view.
@@ -695,3 +740,40 @@ def support_records_delete(source_keys: list[str]) -> int:
         return 0
     deleted, _by_model = SupportRecord.objects.filter(source_key__in=list(source_keys)).delete()
     return deleted
+
+
+# --- Permits and product certifications (the formalisation ladder) ----------------------------------
+
+
+@transaction.atomic
+def permit_save(
+    *, enterprise: Enterprise, kind: str, number: str, issued_on=None, expires_on=None, permit=None
+):
+    """Record a permit or product certification of `enterprise` (or correct `permit`); its formalisation step
+    and tier are recomputed after commit. A number already recorded for the same kind is refused on `number`,
+    also when a concurrent writer records it first."""
+    from .models import Permit  # imported here so that adding this function changes no other line of the module
+
+    permit = permit or Permit()
+    permit.enterprise = enterprise
+    permit.kind, permit.number = kind, " ".join((number or "").split())
+    permit.issued_on, permit.expires_on = issued_on, expires_on
+    # Field checks here; the two constraints below get their messages on the field the user has to fix.
+    permit.full_clean(validate_unique=False, validate_constraints=False)
+    taken = _("Nomor izin/sertifikat ini sudah tercatat.")
+    errors = {}
+    if issued_on and expires_on and expires_on < issued_on:
+        errors["expires_on"] = [_("Tanggal berlaku sampai tidak boleh sebelum tanggal terbit.")]
+    if Permit.objects.filter(kind=permit.kind, number=permit.number).exclude(pk=permit.pk).exists():
+        errors["number"] = [taken]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            permit.save()
+    except IntegrityError as exc:
+        if "registry_permit_kind_number_unique" in str(exc):
+            raise ValidationError({"number": [taken]}) from exc
+        raise
+    graduation_enqueue([enterprise.pk])
+    return permit

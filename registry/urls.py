@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "registry"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("proses/<int:pk>/kemajuan/", views.job_progress, name="jobrun-progress"),
     path("ekspor/umkm.<str:fmt>", views.enterprise_export, name="enterprise-export"),
     path("ekspor/<int:pk>/unduh/", views.export_download, name="export-download"),
+    # Lists of other apps (exports.register): staff from the admin, companies from their portal; for_user rows.
+    path("ekspor/<str:dataset>/<str:fmt>/", exports.dataset_export, name="dataset-export"),
     path("impor/", views.import_upload, name="import-upload"),
     path("impor/<str:token>/", views.import_header, name="import-header"),
     path("impor/proses/<int:pk>/coba-lagi/", views.import_retry, name="import-retry"),

@@ -61,7 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Imports: review possible duplicates (never merged automatically) and the remembered column mappings.
     + ["registry.view_possibleduplicate", "registry.change_possibleduplicate"]
     + ["registry.view_columnmapping", "registry.delete_columnmapping"]
-    + ["registry.view_supportrecord"]
+    # The ledger: read every source; record government (APBD) support, the admin allows it for source pemda only.
+    + ["registry.view_supportrecord", "registry.add_supportrecord", "registry.change_supportrecord"]
     + CSR_STAFF_PERMISSIONS
     + PLUT_STAFF_PERMISSIONS,
     PII_VIEWER: ["registry.view_owner_nik"],

@@ -109,8 +109,9 @@ def test_an_owner_updates_its_profile_and_yearly_figures_which_recompute_the_cla
     owner, enterprise = make_msme()
     client.force_login(owner)
     response = client.post(reverse("plut:enterprise-edit", args=[enterprise.pk]), {
-        "name": "Kopi Budi Jaya", "address": "Jl. Sisingamangaraja 1", "npwp": "", "district": "12.71.01",
-        "founded_year": "2015", "legal_form": enterprise.legal_form})
+        "name": "Kopi Budi Jaya", "nib": enterprise.nib, "sector": enterprise.sector_id, "kbli_code": "",
+        "address": "Jl. Sisingamangaraja 1", "npwp": "", "district": "12.71.01", "founded_year": "2015",
+        "legal_form": enterprise.legal_form})
     assert response.status_code == 302
     enterprise.refresh_from_db()
     assert enterprise.name == "Kopi Budi Jaya"

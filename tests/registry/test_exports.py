@@ -418,3 +418,88 @@ def test_progress_is_committed_while_the_export_still_runs(monkeypatch):
             assert job.done == 4
     finally:
         progress.close()
+
+
+# --- lists of other apps: registered datasets ---------------------------------------------------------
+
+
+@pytest.fixture
+def names_dataset():
+    """A small list registered as csr and plut register theirs (from AppConfig.ready), over enterprises."""
+    dataset = exports.register(exports.Dataset(
+        key="uji.nama", model=Enterprise, title="Nama uji", file_prefix="nama_uji",
+        filters={"regency": exports.Filter("kabupaten/kota", "regency_id", "regency__code__exact",
+                                           lambda: [("12.71", "Kota Medan"), ("12.75", "Kota Binjai")])},
+        columns=lambda user: [
+            exports.Column("Nama usaha", "name", width=30),
+            exports.Column("Kabupaten/kota", "regency__name", "code"),
+            exports.Column("Dibuat (WIB)", "created_at", "datetime"),
+        ],
+    ))
+    yield dataset
+    exports.DATASETS.pop("uji.nama")
+
+
+def test_csr_and_plut_register_their_lists_and_the_registry_imports_neither():
+    from pathlib import Path
+
+    assert {"csr.support", "plut.servicerequest"} <= set(exports.DATASETS)
+    registry_dir = Path(exports.__file__).parent
+    for source in registry_dir.rglob("*.py"):
+        text = source.read_text()
+        assert not re.search(r"^\s*(from|import) (csr|plut)\b", text, re.MULTILINE), source
+
+
+def test_a_registered_list_exports_the_same_queries_for_few_and_many_rows(staff, names_dataset):
+    def queries(fmt: str) -> int:
+        url = reverse("registry:dataset-export", args=["uji.nama", fmt])
+        with CaptureQueriesContext(connection) as captured:
+            content_of(client_for(staff).get(url, {"regency__code__exact": "12.71"}))
+        return len(captured)
+
+    make_enterprise("Satu")
+    few = {fmt: queries(fmt) for fmt in ("csv", "xlsx")}
+    for n in range(15):
+        make_enterprise(f"Usaha {n}")
+    assert {fmt: queries(fmt) for fmt in ("csv", "xlsx")} == few
+
+
+def test_a_registered_list_writes_jakarta_times_and_text_that_never_runs_as_a_formula(staff, names_dataset):
+    from datetime import UTC, datetime
+
+    made = make_enterprise('=HYPERLINK("http://contoh.invalid","klik")', regency="12.75", district="12.75.01")
+    Enterprise.objects.filter(pk=made.pk).update(created_at=datetime(2026, 11, 23, 20, 30, tzinfo=UTC))
+    url = reverse("registry:dataset-export", args=["uji.nama", "csv"])
+
+    (row,) = csv_rows(content_of(client_for(staff).get(url)))
+    sheet = load_workbook(io.BytesIO(content_of(client_for(staff).get(url.replace("/csv/", "/xlsx/"))))).active
+
+    assert row == {"Nama usaha": '\'=HYPERLINK("http://contoh.invalid","klik")', "Kabupaten/kota": "Kota Binjai",
+                   "Dibuat (WIB)": "2026-11-24 03:30"}  # 20.30 UTC is 03.30 the next day in Jakarta
+    name, _regency, created = sheet[2]
+    assert (name.value, name.data_type) == ('=HYPERLINK("http://contoh.invalid","klik")', "s")
+    assert created.value == datetime(2026, 11, 24, 3, 30) and sheet.title == "Nama uji"
+
+
+def test_a_registered_list_refuses_an_unknown_filter_value_naming_the_filter(staff, names_dataset):
+    with pytest.raises(services.ValidationError) as error:
+        names_dataset.queryset({"regency": "99.99"}, staff)
+    assert "kabupaten/kota" in error.value.messages[0] and "99.99" in error.value.messages[0]
+    with pytest.raises(services.ValidationError):
+        names_dataset.queryset({}, None)  # no user, nothing to scope by: refused, never everything
+
+
+def test_a_regency_offices_export_of_a_registered_list_is_scoped_in_the_worker(names_dataset, media):
+    from registry.models import StaffRegion
+
+    make_enterprise("Usaha Medan")
+    make_enterprise("Usaha Binjai", regency="12.75", district="12.75.01")
+    binjai_staff = make_staff("petugas_binjai_uji")
+    StaffRegion.objects.create(user=binjai_staff, regency_id="12.75")
+    job = services.export_start(filters={}, fmt="csv", user=binjai_staff, dataset="uji.nama", enqueue=False)
+
+    services.export_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.result_name.startswith("nama_uji_")
+    assert [row["Nama usaha"] for row in csv_rows(job.result_file.read())] == ["Usaha Binjai"]

@@ -287,3 +287,18 @@ def test_giving_an_enterprise_its_nib_moves_it_up_the_formalisation_ladder(djang
         services.enterprise_update(enterprise=enterprise, nib="9120000000777")
     enterprise.refresh_from_db()
     assert enterprise.formal_step == 1 and enterprise.tier == informal_tier + 1
+
+
+def test_a_nib_a_form_already_wrote_into_the_enterprise_still_moves_it_up(django_capture_on_commit_callbacks):
+    """The admin's form sets the new NIB on the object before the service saves it."""
+    enterprise = make_enterprise(nib=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.yearly_report_save(enterprise=enterprise, year=LAST_YEAR, omzet=500_000_000)
+    enterprise.refresh_from_db()
+    assert enterprise.formal_step == 0
+
+    enterprise.nib = "9120000000778"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enterprise_update(enterprise=enterprise)
+    enterprise.refresh_from_db()
+    assert enterprise.formal_step == 1
