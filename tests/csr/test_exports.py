@@ -17,6 +17,7 @@ from csr.models import Support
 from registry import exports
 from registry import services as registry_services
 from registry.models import JobRun, JobStatus, StaffRegion
+from tests.export_files import client_for, content_of, csv_rows, xlsx_rows
 from tests.factories import VALID_NIK_MAN, make_owner, make_staff, make_user
 
 from .conftest import make_classed, make_company, make_officer, make_programme
@@ -33,28 +34,6 @@ HEADER = [
 
 def export_url(fmt: str) -> str:
     return reverse("registry:dataset-export", args=["csr.support", fmt])
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def content_of(response) -> bytes:
-    assert response.status_code == 200, response.status_code
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def csv_rows(data: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-
-
-def xlsx_rows(data: bytes) -> tuple[list, list[dict]]:
-    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    values = list(sheet.iter_rows(values_only=True))
-    header = list(values[0])
-    return header, [dict(zip(header, row + (None,) * (len(header) - len(row)), strict=True)) for row in values[1:]]
 
 
 def ids(rows) -> list[int]:
