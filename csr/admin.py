@@ -27,6 +27,8 @@ class CompanyMemberInline(admin.TabularInline):
     model = CompanyMember
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "role", "deactivated_at", "deactivated_by"]
+    readonly_fields = ["deactivated_at", "deactivated_by"]  # set by the company admin's deactivation in the portal
 
 
 @admin.register(Company)

@@ -89,3 +89,26 @@ class EndSupportForm(forms.Form):
     status = forms.ChoiceField(choices=[
         (SupportStatus.COMPLETED, SupportStatus.COMPLETED.label), (SupportStatus.STOPPED, SupportStatus.STOPPED.label),
     ])
+
+
+class MemberAddForm(forms.Form):
+    """A new officer account; csr.services.member_add validates it against the user model and the password
+    validators (errors come back on these fields)."""
+
+    username = forms.CharField(label=_("Nama pengguna"), max_length=150)
+    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        label=_("Kata sandi awal"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Sampaikan kepada petugas secara pribadi, bukan lewat email."),
+    )
+    password2 = forms.CharField(
+        label=_("Ulangi kata sandi"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("Kata sandi ulangan tidak sama dengan kata sandi awal."))
+        return data

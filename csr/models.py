@@ -120,6 +120,18 @@ class Company(TimeStampedModel):
                 raise ValidationError({"npwp": exc.messages}) from exc
 
 
+class CompanyMemberQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Staff with the permission see every membership (the admin); a portal user the members of their own
+        company (what they may do with them — only a company admin manages officers — is csr.services')."""
+        if _is_staff_with(user, "csr.view_companymember"):
+            code = staff_regency(user)
+            return self if code is None else self.filter(company__in=Company.objects.for_user(user))
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(company__members__user=user)
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class CompanyMember(models.Model):
     """Links a (non-staff) user of the company portal to their company."""
@@ -131,6 +143,14 @@ class CompanyMember(models.Model):
     company = models.ForeignKey(Company, verbose_name=_("perusahaan"), on_delete=models.CASCADE, related_name="members")
     role = models.CharField(_("peran"), max_length=10, choices=MemberRole.choices, default=MemberRole.OFFICER)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    # The account's deactivation (User.is_active is not audited; this row's history is).
+    deactivated_at = models.DateTimeField(_("dinonaktifkan pada"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dinonaktifkan oleh"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = CompanyMemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("anggota perusahaan")
@@ -170,6 +190,9 @@ class ProgrammeQuerySet(models.QuerySet):
         if not (user.is_authenticated and user.is_active):
             return self.none()
         return self.filter(company__members__user=user)
+
+    def running(self):
+        return self.filter(status=ProgrammeStatus.RUNNING)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

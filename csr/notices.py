@@ -37,7 +37,8 @@ def graduation_notify(*, support_ids: list[int]) -> int:
     ).exclude(user__email="").values_list("company_id", "user__email"):
         recipients[company_id].add(email)
     sent = 0
-    with translation.override("id"):
+    # No per-user language is stored (auth.User, no profile field): the site language for everyone.
+    with translation.override(settings.LANGUAGE_CODE):
         for company, supports in by_company.items():
             to = sorted(recipients[company.pk] | ({company.contact_email} if company.contact_email else set()))
             if not to:

@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from registry import services as registry_services
 from registry.models import Enterprise, SizeClass, SupportSource
+from sumut_umkm import roles
 from sumut_umkm.queue import enqueue_on_commit
 
-from .models import Programme, ProgrammeStatus, Support, SupportStatus
+from .models import CompanyMember, MemberRole, Programme, ProgrammeStatus, Support, SupportStatus
 
 OUTCOME_GRADUATED = "Naik kelas"
 OUTCOME_REASSIGNED = "Dialihkan ke UMKM lain"
@@ -282,18 +286,23 @@ def support_reassign(
 # --- programmes ------------------------------------------------------------------------------------
 
 
-# One statement ends every active support of a finished programme; `status = 'aktif'` makes a retry a no-op.
+# One statement ends every active support of the given finished programmes, each on its programme's end date
+# when that has passed (else today); `status = 'aktif'` makes a retry a no-op.
 _CLOSE_SQL = """
 UPDATE csr_support s
-SET status = 'selesai', ended_on = GREATEST(%(ended_on)s::date, s.started_on), updated_at = %(now)s
-WHERE s.programme_id = %(programme)s AND s.status = 'aktif'
+SET status = 'selesai', updated_at = %(now)s,
+    ended_on = GREATEST(LEAST(COALESCE(p.ends_on, %(today)s::date), %(today)s::date), s.started_on)
+FROM csr_programme p
+WHERE p.id = s.programme_id AND s.programme_id = ANY(%(programmes)s) AND s.status = 'aktif'
 RETURNING s.id, s.ended_on
 """
 
 
-def _programme_supports_end(programme: Programme, *, ended_on: date) -> list[int]:
+def _programme_supports_end(programme_ids: list[int]) -> list[int]:
+    """End the active supports of finished programmes and close their ledger rows: two statements, however
+    many programmes and supports."""
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSE_SQL, {"programme": programme.pk, "ended_on": ended_on, "now": timezone.now()})
+        cursor.execute(_CLOSE_SQL, {"programmes": list(programme_ids), "today": today(), "now": timezone.now()})
         rows = cursor.fetchall()
     registry_services.support_records_end_many([
         (f"csr.support:{support_id}", day, OUTCOME_PROGRAMME_FINISHED) for support_id, day in rows
@@ -327,8 +336,7 @@ def programme_save(*, programme: Programme, target_regencies=None, target_sector
     graduated: list[int] = []
     if programme.status == ProgrammeStatus.FINISHED:
         # Also on a re-save of a finished programme: supports left active by older data are ended then.
-        ended_on = min(programme.ends_on, today()) if programme.ends_on else today()
-        closed = _programme_supports_end(programme, ended_on=ended_on)
+        closed = _programme_supports_end([programme.pk])
     elif existed:
         graduated = supports_graduate(programme_id=programme.pk)
     return Saved(programme, closed, graduated)
@@ -338,3 +346,100 @@ def programme_close(*, programme: Programme) -> Saved:
     """Finish a programme: status selesai, its active supports ended with their ledger rows."""
     programme.status = ProgrammeStatus.FINISHED
     return programme_save(programme=programme)
+
+
+# Programmes whose end date has passed but whose status was never set to selesai. Row locks (FOR UPDATE) keep
+# a concurrent programme_save of the same programme from interleaving; SKIP LOCKED leaves one being edited
+# right now to the next run.
+_EXPIRED_SQL = """
+UPDATE csr_programme p SET status = 'selesai', updated_at = %(now)s
+WHERE p.id IN (
+    SELECT id FROM csr_programme
+    WHERE status <> 'selesai' AND ends_on < %(today)s::date
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING p.id
+"""
+
+
+@dataclass
+class Expired:
+    programmes: list[int]  # programmes closed now
+    closed: list[int]  # their supports ended now
+
+
+@transaction.atomic
+def programmes_close_expired(*, on: date | None = None) -> Expired:
+    """Close every programme past its end date (planned or running): status selesai, its active supports ended
+    on the programme's end date and their ledger rows closed — the closing of programme_save, set-based over all
+    of them (three statements). A second run finds nothing to change. Closing notifies nobody."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPIRED_SQL, {"today": on or today(), "now": timezone.now()})
+        programme_ids = [row[0] for row in cursor.fetchall()]
+    if not programme_ids:
+        return Expired([], [])
+    return Expired(programme_ids, _programme_supports_end(programme_ids))
+
+
+# --- company members ---------------------------------------------------------------------------------
+
+
+def member_check_admin(*, company, user) -> None:
+    """Only an active admin member of the company manages its officers (fail closed: 403)."""
+    if not CompanyMember.objects.filter(
+        company=company, user=user, role=MemberRole.ADMIN, user__is_active=True,
+    ).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def member_add(*, company, by, username: str, full_name: str, email: str, password: str) -> CompanyMember:
+    """A company admin adds an officer account: the user (with the company-officer role, like every portal
+    officer) and its membership, in one transaction. Errors are keyed by the fields username, full_name,
+    email and password."""
+    member_check_admin(company=company, user=by)
+    User = get_user_model()
+    user = User(username=username.strip(), first_name=full_name.strip(), email=email.strip(), is_staff=False)
+    errors: dict[str, list] = {}
+    try:
+        user.full_clean(exclude=["password", "last_name", "last_login", "date_joined"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault({"first_name": "full_name"}.get(field, field), []).extend(messages)
+    if not user.first_name:
+        errors.setdefault("full_name", []).append(_("Nama wajib diisi."))
+    if not user.email:
+        errors.setdefault("email", []).append(_("Email wajib diisi: pemberitahuan naik kelas dikirim ke sana."))
+    if "username" not in errors and User.objects.filter(username__iexact=user.username).exists():
+        errors["username"] = [_("Nama pengguna ini sudah dipakai.")]
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get(name=roles.COMPANY_OFFICER))
+    return CompanyMember.objects.create(user=user, company=company, role=MemberRole.OFFICER)
+
+
+@transaction.atomic
+def member_deactivate(*, member: CompanyMember, by) -> CompanyMember:
+    """A company admin deactivates one of the company's officers: the account can no longer sign in or use
+    its API token. Never the admin themselves, never an admin or a staff account. Repeating it changes nothing."""
+    member = CompanyMember.objects.select_for_update().select_related("user").get(pk=member.pk)
+    member_check_admin(company=member.company_id, user=by)
+    if member.user_id == by.pk:
+        raise ValidationError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), code="self")
+    if member.role != MemberRole.OFFICER or member.user.is_staff:
+        raise ValidationError(
+            _("Hanya akun petugas CSR yang dapat dinonaktifkan di portal; admin perusahaan diatur Diskop UKM."),
+            code="not_officer",
+        )
+    if member.deactivated_at is not None and not member.user.is_active:
+        return member
+    get_user_model().objects.filter(pk=member.user_id).update(is_active=False)
+    member.deactivated_at, member.deactivated_by = timezone.now(), by
+    member.save(update_fields=["deactivated_at", "deactivated_by"])
+    return member

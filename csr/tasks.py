@@ -19,3 +19,10 @@ def graduation_notify_task(self, support_ids: list[int]) -> int:
         return notices.graduation_notify(support_ids=support_ids)
     except OSError as exc:  # mail server unreachable: try again later, nothing was marked as sent
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def programmes_close_expired_task() -> int:
+    """Daily (beat): close the programmes past their end date with their supports and ledger rows. Only
+    programmes not yet finished are touched, so a rerun or redelivery changes nothing."""
+    return len(services.programmes_close_expired().programmes)

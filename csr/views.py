@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 from registry.models import Enterprise
 
 from . import candidates, impact, services, uploads
-from .forms import AddBeneficiaryForm, EndSupportForm, ProgrammeForm, SearchForm, UploadForm
-from .models import Company, Programme, Support, SupportStatus
+from .forms import AddBeneficiaryForm, EndSupportForm, MemberAddForm, ProgrammeForm, SearchForm, UploadForm
+from .models import Company, CompanyMember, MemberRole, Programme, Support, SupportStatus
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 20
@@ -45,8 +45,26 @@ def portal_view(view):
     @login_required(login_url="csr:login")
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        company = Company.objects.for_user(request.user).filter(members__user=request.user).first()
+        # viewer_role: the signed-in member's role, for the admin-only pages (same query, no extra round trip).
+        role = CompanyMember.objects.filter(company=OuterRef("pk"), user=request.user).values("role")[:1]
+        company = (
+            Company.objects.for_user(request.user).filter(members__user=request.user)
+            .annotate(viewer_role=Subquery(role)).first()
+        )
         if company is None:
+            raise PermissionDenied
+        return view(request, company, *args, **kwargs)
+
+    return wrapped
+
+
+def company_admin_view(view):
+    """Like portal_view, for the company's admin members only (an officer gets 403)."""
+
+    @portal_view
+    @wraps(view)
+    def wrapped(request, company, *args, **kwargs):
+        if company.viewer_role != MemberRole.ADMIN:
             raise PermissionDenied
         return view(request, company, *args, **kwargs)
 
@@ -292,3 +310,50 @@ def impact_pdf(request, company):
     response = HttpResponse(impact.as_pdf(statement, request=request), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, impact.filename(company, "pdf"))
     return response
+
+
+# --- company members (the company's admin only) -----------------------------------------------------
+
+
+def _members(request, company: Company):
+    return CompanyMember.objects.for_user(request.user).filter(company=company)
+
+
+@company_admin_view
+def member_list(request, company):
+    """A company has a handful of accounts: listed whole, no paging."""
+    members = _members(request, company).select_related("user").order_by("user__username")
+    return render(request, "csr/member_list.html", {"company": company, "members": members})
+
+
+@company_admin_view
+def member_add(request, company):
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.member_add(
+                company=company, by=request.user, username=data["username"], full_name=data["full_name"],
+                email=data["email"], password=data["password"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Akun petugas %(username)s ditambahkan.") % {
+                "username": member.user.username,
+            })
+            return redirect("csr:members")
+    return render(request, "csr/member_form.html", {"company": company, "form": form})
+
+
+@company_admin_view
+@require_POST
+def member_deactivate(request, company, pk):
+    member = get_object_or_404(_members(request, company).select_related("user"), pk=pk)
+    try:
+        services.member_deactivate(member=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(request, _("Akun %(username)s dinonaktifkan.") % {"username": member.user.username})
+    return redirect("csr:members")

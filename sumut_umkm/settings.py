@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "csr.tasks.supports_graduate_task",
         "schedule": crontab(hour=1, minute=45),  # after the 01:00 recompute; catches a check Redis lost
     },
+    "csr-programmes-close-expired": {
+        "task": "csr.tasks.programmes_close_expired_task",
+        "schedule": crontab(hour=2, minute=15),  # a programme past its end date stops supporting the next night
+    },
     "roadmap-snapshot": {
         "task": "csr.roadmap.tasks.roadmap_refresh_task",
         "schedule": crontab(minute="*/15"),  # the province matrix's counts: at most 15 minutes old
