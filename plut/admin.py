@@ -60,13 +60,24 @@ class EnterpriseClaimAdmin(HistoryAdminMixin, LargeListAdminMixin, admin.ModelAd
     """Claims are made by MSME owners (portal) and decided through claim_decide (the actions here, or the claims
     page); staff read them and keep a note. A regency office sees its regency's claims only (for_user)."""
 
-    list_display = ["__str__", "user", "kind", "nib", "status", "created_at"]
+    list_display = ["__str__", "user", "kind", "nib_shown", "status", "created_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["user", "enterprise"]
     search_fields = ["nib", "name", "user__username"]
-    readonly_fields = ["user", "kind", "status", "enterprise", "nib", "name", "regency", "district", "sector",
-                       "address", "decided_by", "decided_at", "notice_pending"]
+    readonly_fields = ["user", "kind", "status", "enterprise", "nib", "enterprise_nib", "name", "regency", "district",
+                       "sector", "address", "decided_by", "decided_at", "notice_pending"]
     actions = ["confirm", "reject"]
+
+    @admin.display(description=_("NIB"))
+    def nib_shown(self, obj):
+        # A confirmed claim: the enterprise's current NIB (it may have been corrected since); else the claimed one.
+        if obj.enterprise_id and obj.status == ClaimStatus.CONFIRMED:
+            return obj.enterprise.nib
+        return obj.nib
+
+    @admin.display(description=_("NIB UMKM kini"))
+    def enterprise_nib(self, obj):
+        return obj.enterprise.nib if obj.enterprise_id else None
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)

@@ -228,6 +228,10 @@ class ClaimQuerySet(models.QuerySet):
             return self.filter(user=user)
         return self.none()
 
+    def pending(self):
+        """Claims waiting for staff to confirm or reject them."""
+        return self.filter(status=ClaimStatus.PENDING)
+
     def confirmed(self):
         return self.filter(status=ClaimStatus.CONFIRMED)
 

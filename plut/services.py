@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +97,12 @@ def claim_create(
     Either way staff confirm it before the account acts for the enterprise."""
     nib = _validate_nib(nib)
     enterprise = Enterprise.objects.filter(nib=nib).first() if nib else None
-    if nib and EnterpriseClaim.objects.active().filter(nib=nib).exists():
+    if nib:
+        # A confirmed claim may still hold a NIB its enterprise no longer has (staff corrected it in the registry):
+        # it moves to the enterprise's current NIB first, so that the old one is free and the new one is held.
+        confirmed_claims_follow_nib(nib=nib)
+    taken = EnterpriseClaim.objects.active().filter(nib=nib).exists() if nib else False
+    if taken or (enterprise is not None and EnterpriseClaim.objects.active().filter(enterprise=enterprise).exists()):
         raise ValidationError({"nib": [_("NIB ini sudah diklaim oleh akun lain. Hubungi PLUT bila ini usaha Anda.")]})
     if enterprise is not None:
         claim = EnterpriseClaim(user=user, kind=ClaimKind.EXISTING, enterprise=enterprise, nib=nib)
@@ -163,10 +168,59 @@ def claim_decide(*, claim: EnterpriseClaim, user, confirm: bool, note: str = "")
     claim.decided_by, claim.decided_at, claim.note = user, timezone.now(), note
     claim.notice_pending = True  # if Redis is down, notify_pending_task sends the e-mail once it is back
     claim.save()
+    if confirm:  # the enterprise's NIB may have been corrected while the claim waited
+        confirmed_claims_follow_nib(enterprise_ids=[claim.enterprise_id])
     from .tasks import notify_claim_task
 
     enqueue_on_commit(notify_claim_task, claim.pk)
     return claim
+
+
+# A pending claim keeps the NIB it was made with (what staff check); a confirmed one holds its enterprise's current
+# NIB, so that the "one live claim per NIB" rule refuses a claim on the new NIB and frees the old one. Another
+# account's live claim on that NIB (a new enterprise asked for with it) keeps it: staff sort that out.
+_CONFIRMED_CLAIMS_FOLLOW_NIB = """
+UPDATE plut_enterpriseclaim c SET nib = e.nib, updated_at = %(now)s
+FROM registry_enterprise e
+WHERE e.id = c.enterprise_id AND c.status = %(confirmed)s AND c.nib IS DISTINCT FROM e.nib AND {where}
+  AND NOT EXISTS (SELECT 1 FROM plut_enterpriseclaim o
+                  WHERE o.nib = e.nib AND o.status = ANY(%(active)s) AND o.id <> c.id)
+"""
+
+
+def confirmed_claims_follow_nib(*, nib: str | None = None, enterprise_ids=()) -> int:
+    """Give confirmed claims their enterprise's current NIB, set-based: those holding `nib` (first, freeing it)
+    and those of `enterprise_ids`. Returns how many claims changed."""
+    params = {"now": timezone.now(), "confirmed": str(ClaimStatus.CONFIRMED), "nib": nib,
+              "active": [str(ClaimStatus.PENDING), str(ClaimStatus.CONFIRMED)],
+              "ids": [int(pk) for pk in enterprise_ids if pk]}
+    changed = 0
+    with connection.cursor() as cursor:
+        for where, wanted in (("c.nib = %(nib)s", nib), ("c.enterprise_id = ANY(%(ids)s)", params["ids"])):
+            if wanted:
+                cursor.execute(_CONFIRMED_CLAIMS_FOLLOW_NIB.format(where=where), params)
+                changed += cursor.rowcount
+    return changed
+
+
+@transaction.atomic
+def enterprise_profile_save(*, user, enterprise: Enterprise, **fields) -> Enterprise:
+    """An owner's edits of their enterprise's profile (name, NIB, sector, address…), through the registry.
+
+    A NIB the owner adds or corrects moves with the account's confirmed claim: the new NIB counts as claimed, the
+    old one is free for whoever it really belongs to. A NIB another account's live claim holds is refused."""
+    if not enterprises_of(user).filter(pk=enterprise.pk).exists():
+        raise ValidationError(_("Anda tidak terhubung dengan UMKM ini."))
+    nib_before = Enterprise.objects.filter(pk=enterprise.pk).values_list("nib", flat=True).first()
+    enterprise = registry_services.enterprise_update(enterprise=enterprise, **fields)
+    if enterprise.nib and enterprise.nib != nib_before:
+        confirmed_claims_follow_nib(nib=enterprise.nib)  # a stale claim of another enterprise lets go first
+        if EnterpriseClaim.objects.active().filter(nib=enterprise.nib).exclude(enterprise=enterprise).exists():
+            raise ValidationError(
+                {"nib": [_("NIB ini sudah diklaim oleh akun lain. Hubungi PLUT bila ini NIB usaha Anda.")]}
+            )
+    confirmed_claims_follow_nib(enterprise_ids=[enterprise.pk])
+    return enterprise
 
 
 def _check_acts_for(user, role: str, enterprise: Enterprise) -> None:

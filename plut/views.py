@@ -145,13 +145,11 @@ def enterprise_edit(request, pk):
     enterprise = _own_enterprise(request, pk)
     form = forms.EnterpriseProfileForm(request.POST or None, instance=enterprise)
     if request.method == "POST" and form.is_valid():
-        from registry import services as registry_services
-
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
             # A fresh copy: the form has already written the typed values into its instance, and the service
-            # recomputes the tier only when the NIB it is given differs from the instance's.
-            registry_services.enterprise_update(enterprise=_own_enterprise(request, pk), **fields)
+            # compares the NIB it is given with the instance's (the claim follows a changed NIB).
+            services.enterprise_profile_save(user=request.user, enterprise=_own_enterprise(request, pk), **fields)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:

@@ -411,6 +411,16 @@ class EnterpriseAdmin(RegionScopedAdminMixin, HistoryAdminMixin, LargeListAdminM
 
         return RefusedForm
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not YearlyReport:
+            return super().save_formset(request, form, formset, change)
+        # Yearly figures go through the service: changed figures lose their verification (save_related below
+        # recomputes the class). An enterprise has a handful of reports, so one save per changed row is fine.
+        for report in formset.save(commit=False):
+            services.yearly_report_store(report=report, recompute=False)
+        for report in formset.deleted_objects:
+            report.delete()
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Yearly reports or permits may have changed in the inlines: recompute the class after commit.
@@ -503,6 +513,11 @@ class YearlyReportAdmin(
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def save_model(self, request, obj, form, change):
+        # The service clears the verification of changed figures and recomputes the enterprise (and, for a report
+        # moved to another enterprise, the one it left) after commit.
+        services.yearly_report_store(report=obj)
 
     @admin.action(description=_("Verifikasi laporan terpilih"), permissions=["change"])
     def verify_selected(self, request, queryset):
@@ -996,7 +1011,7 @@ class GraduationEventAdmin(EnterpriseRowsReadOnlyMixin, RegionScopedAdminMixin, 
                     "year", "omzet_rp", "rule_set_version"]
     list_select_related = ["enterprise", "rule_set"]
     list_filter = ["direction", "status", "rule_set"]
-    ordering = ["-id"]  # follows the time order and walks the primary key (there is no index on created_at)
+    ordering = ["-id"]  # follows the time order and walks the primary key
     search_fields = ["enterprise__name"]
     search_help_text = _("Cari dengan sebagian nama usaha, atau NIB 13 digit.")
     fieldsets = [

@@ -228,6 +228,10 @@ class EnterpriseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def needs_review(self):
+        """Classes the engine could not confirm ("perlu verifikasi"): walks the partial index registry_ent_review_id."""
+        return self.filter(class_status=ClassStatus.NEEDS_REVIEW)
+
     def in_regency(self, code: str):
         return self.filter(regency_id=code)
 
@@ -593,6 +597,15 @@ class JobStatus(models.TextChoices):
     SKIPPED = "dilewati", _("Dilewati (ada proses lain)")
 
 
+class JobRunQuerySet(models.QuerySet):
+    def graduation(self):
+        return self.filter(kind="graduation")
+
+    def covering(self, code: str | None):
+        """Runs that concern a regency office: the province-wide ones and its regency's own (None = every run)."""
+        return self if code is None else self.filter(Q(scope="") | Q(scope=code))
+
+
 class JobRun(models.Model):
     """One run of a long job (a graduation recompute, an export), with progress as its chunks finish."""
 
@@ -626,6 +639,8 @@ class JobRun(models.Model):
     # What a finished run reports beside its file, e.g. an import's rows added/updated/unchanged/rejected.
     summary = models.JSONField(_("ringkasan hasil"), default=dict, blank=True)
 
+    objects = JobRunQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("proses latar")
         verbose_name_plural = _("proses latar")
@@ -658,6 +673,27 @@ class JobChunk(models.Model):
         return f"{self.job_run_id}/{self.key}"
 
 
+class GraduationEventQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The class history a staff user may read: the province, or their regency's enterprises for a regency
+        office (the rule of Enterprise.for_user). Without registry.view_graduationevent: nothing."""
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        if not user.has_perm("registry.view_graduationevent"):
+            return self.none()
+        code = staff_regency(user)
+        return self if code is None else self.filter(enterprise__regency_id=code)
+
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+    def upward(self):
+        return self.filter(direction=Direction.UP)
+
+    def downward(self):
+        return self.filter(direction=Direction.DOWN)
+
+
 class GraduationEvent(models.Model):
     """Append-only history of class and tier changes, each with its inputs and a readable reason."""
 
@@ -681,6 +717,8 @@ class GraduationEvent(models.Model):
     )
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
 
+    objects = GraduationEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("riwayat kelas")
         verbose_name_plural = _("riwayat kelas")
@@ -688,6 +726,8 @@ class GraduationEvent(models.Model):
         indexes = [
             models.Index(fields=["enterprise", "-id"], name="registry_gradevent_ent"),
             models.Index(fields=["direction", "status", "-id"], name="registry_gradevent_dir_status"),
+            # The dashboard's "naik/turun in the last 30 days": a range of one direction, counted up to a cap.
+            models.Index(fields=["direction", "created_at"], name="registry_gradevent_dir_time"),
         ]
 
     def __str__(self) -> str:

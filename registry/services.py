@@ -102,6 +102,29 @@ def enterprise_update(*, enterprise: Enterprise, **fields) -> Enterprise:
     return enterprise
 
 
+# What a verification vouches for: these figures, of this enterprise's year.
+VERIFIED_REPORT_FIELDS = ("enterprise_id", "year", "omzet", "capital", "employees")
+
+
+@transaction.atomic
+def yearly_report_store(*, report: YearlyReport, recompute: bool = True) -> YearlyReport:
+    """Validate and save a yearly report whose fields the caller has set (a service, an admin form).
+
+    Every write of yearly figures goes through here: figures that differ from the stored ones (or figures moved to
+    another year or enterprise) clear the report's verification, since a verification vouches for the figures it
+    saw. With `recompute`, the enterprise (and the one a report moved away from) is recomputed after commit."""
+    stored = None
+    if report.pk is not None:
+        stored = YearlyReport.objects.select_for_update().filter(pk=report.pk).values(*VERIFIED_REPORT_FIELDS).first()
+    if stored is not None and any(stored[name] != getattr(report, name) for name in VERIFIED_REPORT_FIELDS):
+        report.verified_by, report.verified_at = None, None
+    report.full_clean(validate_unique=stored is None)
+    report.save()
+    if recompute:
+        graduation_enqueue([report.enterprise_id, stored["enterprise_id"] if stored else None])
+    return report
+
+
 @transaction.atomic
 def yearly_report_save(
     *,
@@ -117,12 +140,8 @@ def yearly_report_save(
     report = YearlyReport.objects.filter(enterprise=enterprise, year=year).first() or YearlyReport(
         enterprise=enterprise, year=year
     )
-    if report.is_verified and (report.omzet, report.capital, report.employees) != (omzet, capital, employees):
-        # A verification vouches for the figures it saw: new figures are unverified until someone checks them.
-        report.verified_by, report.verified_at = None, None
     report.omzet, report.capital, report.employees, report.source = omzet, capital, employees, source
-    report.full_clean(validate_unique=report.pk is None)
-    report.save()
+    yearly_report_store(report=report, recompute=False)
     # The same stamp as the admin's "Verifikasi laporan terpilih" (a report verified before keeps its verifier);
     # it enqueues the recompute itself when it stamps.
     if verified_by is not None and yearly_reports_verify(reports=[report.pk], user=verified_by):

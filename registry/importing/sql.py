@@ -315,7 +315,8 @@ WITH updated AS (
 INSERT INTO import_changed (row_no) SELECT u.row_no FROM updated u
 """
 
-# The year's figures: added, or updated where a given value differs (a blank keeps the stored one).
+# The year's figures: added, or updated where a given value differs (a blank keeps the stored one). A verification
+# vouches for the figures it saw: the WHERE lets only changed figures through, so an update also clears it.
 YEARLY_REPORTS = f"""
 WITH saved AS (
     INSERT INTO registry_yearlyreport AS r (created_at, updated_at, enterprise_id, year, omzet, capital, employees,
@@ -326,7 +327,7 @@ WITH saved AS (
     ON CONFLICT (enterprise_id, year) DO UPDATE SET
         omzet = coalesce(EXCLUDED.omzet, r.omzet), capital = coalesce(EXCLUDED.capital, r.capital),
         employees = coalesce(EXCLUDED.employees, r.employees), source = EXCLUDED.source,
-        updated_at = EXCLUDED.updated_at
+        verified_by_id = NULL, verified_at = NULL, updated_at = EXCLUDED.updated_at
     WHERE (r.omzet, r.capital, r.employees) IS DISTINCT FROM
           (coalesce(EXCLUDED.omzet, r.omzet), coalesce(EXCLUDED.capital, r.capital),
            coalesce(EXCLUDED.employees, r.employees))

@@ -148,3 +148,118 @@ def test_new_figures_for_a_verified_year_are_unverified_until_checked_again():
     services.yearly_report_save(enterprise=enterprise, year=LAST_YEAR, omzet=9_000_000_000, source="mandiri")
     report.refresh_from_db()
     assert (report.verified_by, report.verified_at) == (None, None)
+
+
+# --- figures changed in the admin -----------------------------------------------------------------
+
+
+def report_form(report, **fields) -> dict:
+    """POST data of the yearly report's admin change form, as loaded."""
+    data = {
+        "enterprise": report.enterprise_id, "year": report.year, "omzet": report.omzet or "",
+        "capital": report.capital or "", "employees": report.employees or "", "source": report.source,
+    }
+    data.update(fields)
+    return data
+
+
+def enterprise_form(enterprise, report, **figures) -> dict:
+    """POST data of the enterprise admin form with its yearly reports inline (the two of graduated())."""
+    data = {
+        "name": enterprise.name, "owner": "", "legal_form": enterprise.legal_form, "founded_year": "",
+        "is_active": "on", "nib": enterprise.nib or "", "npwp": "", "address": enterprise.address,
+        "regency": enterprise.regency_id, "district": enterprise.district_id or "", "sector": "", "kbli_code": "",
+        "permits-TOTAL_FORMS": "0", "permits-INITIAL_FORMS": "0",
+        "permits-MIN_NUM_FORMS": "0", "permits-MAX_NUM_FORMS": "1000",
+        "yearly_reports-MIN_NUM_FORMS": "0", "yearly_reports-MAX_NUM_FORMS": "1000",
+    }
+    reports = list(enterprise.yearly_reports.order_by("-year"))
+    data.update({"yearly_reports-TOTAL_FORMS": len(reports), "yearly_reports-INITIAL_FORMS": len(reports)})
+    for i, row in enumerate(reports):
+        values = {"id": row.pk, "enterprise": enterprise.pk, "year": row.year, "omzet": row.omzet or "",
+                  "capital": row.capital or "", "employees": row.employees or "", "source": row.source}
+        if row.pk == report.pk:
+            values.update(figures)
+        data.update({f"yearly_reports-{i}-{name}": value for name, value in values.items()})
+    return data
+
+
+def verified_move_up(name: str):
+    enterprise, report = graduated(name)
+    staff = make_staff()
+    services.yearly_reports_verify(reports=[report.pk], user=staff)
+    graduation.recompute_enterprises(enterprise_ids=[enterprise.pk])
+    enterprise.refresh_from_db()
+    assert (enterprise.size_class, enterprise.class_status) == ("kecil", "terkonfirmasi")
+    return enterprise, report, staff
+
+
+def test_staff_changing_a_verified_reports_omzet_in_the_admin_clear_its_verification_and_the_confirmation(
+    django_capture_on_commit_callbacks,
+):
+    enterprise, report, _verifier = verified_move_up("Bika Ambon Zulaikha")
+    editor = signed_in(make_staff())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(f"{REPORTS}{report.pk}/change/", report_form(report, omzet="3100000000"))
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.omzet == 3_100_000_000
+    assert (report.verified_by, report.verified_at) == (None, None)
+    enterprise.refresh_from_db()  # recomputed after commit: the move up rests on unverified figures again
+    assert (enterprise.size_class, enterprise.class_status) == ("kecil", "sementara")
+
+
+def test_saving_a_verified_report_in_the_admin_without_changing_its_figures_keeps_the_verification(
+    django_capture_on_commit_callbacks,
+):
+    enterprise, report, verifier = verified_move_up("Sirup Markisa")
+    editor = signed_in(make_staff())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(f"{REPORTS}{report.pk}/change/", report_form(report, source="mandiri"))
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.source == "mandiri" and report.verified_by == verifier
+    enterprise.refresh_from_db()
+    assert enterprise.class_status == "terkonfirmasi"
+
+
+def test_staff_changing_a_verified_reports_omzet_in_the_enterprise_inline_clear_its_verification(
+    django_capture_on_commit_callbacks,
+):
+    enterprise, report, _verifier = verified_move_up("Teh Kayu Aro")
+    editor = signed_in(make_staff())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            f"/admin/registry/enterprise/{enterprise.pk}/change/",
+            enterprise_form(enterprise, report, omzet=3_200_000_000),
+        )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    report.refresh_from_db()
+    assert report.omzet == 3_200_000_000 and report.verified_at is None
+    enterprise.refresh_from_db()
+    assert (enterprise.size_class, enterprise.class_status) == ("kecil", "sementara")
+
+
+def test_saving_the_enterprise_in_the_admin_with_its_figures_unchanged_keeps_the_verification(
+    django_capture_on_commit_callbacks,
+):
+    enterprise, report, verifier = verified_move_up("Lemang Tebing")
+    editor = signed_in(make_staff())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            f"/admin/registry/enterprise/{enterprise.pk}/change/",
+            enterprise_form(enterprise, report) | {"address": "Jl. Baru No. 3"},
+        )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    report.refresh_from_db()
+    assert report.verified_by == verifier
+    enterprise.refresh_from_db()
+    assert enterprise.address == "Jl. Baru No. 3" and enterprise.class_status == "terkonfirmasi"
