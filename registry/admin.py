@@ -824,12 +824,18 @@ class JobRunAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # The form offers the province and every regency: province staff only (views.graduation_start).
-        can_start = request.user.has_perm("registry.add_jobrun") and staff_regency(request.user) is None
+        # Province staff choose the province or any regency; a regency office only its own regency
+        # (views.graduation_start refuses anything else).
+        can_start = request.user.has_perm("registry.add_jobrun")
+        own = staff_regency(request.user)
+        regencies = Region.objects.regencies().order_by("name")
+        if own is not None:
+            regencies = regencies.filter(pk=own)
         context = {
             "can_start": can_start,
+            "province_wide": own is None,
             "can_import": request.user.has_perms(IMPORT_PERMS),
-            "regencies": Region.objects.regencies().order_by("name").values_list("code", "name") if can_start else [],
+            "regencies": regencies.values_list("code", "name") if can_start else [],
             # A new key per page view: the same page's form sent twice starts one run.
             "submission_key": f"graduation:{secrets.token_urlsafe(16)}",
             **(extra_context or {}),

@@ -165,8 +165,11 @@ def test_regency_staff_cannot_start_a_provincial_or_another_regencys_recompute(m
     assert client.post(start, {"regency": ""}).status_code == 403
     assert client.post(start, {"regency": "12.75"}).status_code == 403
     assert JobRun.objects.count() == 0
-    # The runs page offers them no start form (it lists the province and every regency).
-    assert client.get(reverse("admin:registry_jobrun_changelist")).context["can_start"] is False
+    # The runs page offers them their own regency only, not the province.
+    runs = client.get(reverse("admin:registry_jobrun_changelist"))
+    assert runs.context["can_start"] is True
+    assert list(runs.context["regencies"]) == [("12.71", "Kota Medan")]
+    assert "Seluruh provinsi" not in runs.content.decode()
 
     response = client.post(start, {"regency": "12.71"})
     assert response.status_code == 302
