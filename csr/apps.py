@@ -16,3 +16,7 @@ class CsrConfig(AppConfig):
         from . import exports
 
         exports.register()  # the supports list in the registry's exports (the registry imports no csr)
+
+        from . import panels
+
+        panels.register()  # active supports on the registry's enterprise page

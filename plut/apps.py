@@ -10,3 +10,7 @@ class PlutConfig(AppConfig):
         from . import exports
 
         exports.register()  # the service requests list in the registry's exports (the registry imports no plut)
+
+        from . import panels
+
+        panels.register()  # open service requests on the registry's enterprise page

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import exports, graduation, services
+from . import exports, graduation, panels, services
 from .models import (
     ClassStatus,
     Direction,
@@ -172,6 +172,8 @@ def enterprise_detail(request, pk: int):
         "can_view_events": request.user.has_perm("registry.view_graduationevent"),
         "status_needs_review": ClassStatus.NEEDS_REVIEW,
         "status_confirmed": ClassStatus.CONFIRMED,
+        # Other apps' sections (open PLUT requests, active CSR supports), registered by those apps.
+        "panels": panels.panels_for(enterprise, request.user),
     }
     return render(request, "registry/enterprise_detail.html", context)
 
