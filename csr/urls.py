@@ -1,4 +1,6 @@
-from django.urls import path
+from django.urls import include, path
+
+from sumut_umkm import passwords
 
 from . import views
 
@@ -21,4 +23,5 @@ urlpatterns = [
     path("dampak/", views.impact_page, name="impact"),
     path("dampak/unduh.xlsx", views.impact_xlsx, name="impact-xlsx"),
     path("dampak/unduh.pdf", views.impact_pdf, name="impact-pdf"),
+    path("", include(passwords.csr_urlpatterns)),  # change and "forgot password" (some pages public)
 ]

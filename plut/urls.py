@@ -1,4 +1,6 @@
-from django.urls import path
+from django.urls import include, path
+
+from sumut_umkm import passwords
 
 from . import staff_views, views
 
@@ -9,6 +11,7 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("daftar/", views.signup, name="signup"),
     path("login/", views.MsmeLoginView.as_view(), name="login"),
+    path("", include(passwords.plut_urlpatterns)),  # change and "forgot password" (the reset pages are public)
     # MSME portal
     path("portal/", views.portal, name="portal"),
     path("usaha/tambah/", views.claim_add, name="claim-add"),

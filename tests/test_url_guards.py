@@ -25,6 +25,16 @@ PUBLIC = {
     "plut:catalogue",  # the PLUT service catalogue, as PLUT publishes it
     "plut:signup",  # MSME owners create their account here
     "plut:login",  # MSME portal sign-in (rate limited by django-axes)
+    # "Forgot password" of both portals: ask for a link, "sent" page (the same whether or not the address
+    # exists), the link's set-new-password page (token-checked), and its "done" page.
+    "csr:password-reset",
+    "csr:password-reset-done",
+    "csr:password-reset-confirm",
+    "csr:password-reset-complete",
+    "plut:password-reset",
+    "plut:password-reset-done",
+    "plut:password-reset-confirm",
+    "plut:password-reset-complete",
 }
 
 
