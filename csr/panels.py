@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from registry import panels
-from registry.panels import PANEL_ROWS, Panel
+from registry.panels import Panel
 
 from .models import Support, SupportStatus
 
@@ -16,17 +16,17 @@ from .models import Support, SupportStatus
 def active_supports(enterprise, user) -> dict | None:
     if not user.has_perm("csr.view_support"):
         return None
-    # One query on the (enterprise, status) index; one more row than shown tells whether the list is capped.
-    rows = list(
+    # One query on the (enterprise, status) index.
+    rows, capped = panels.latest(
         Support.objects.for_user(user).active().filter(enterprise=enterprise)
-        .select_related("programme__company").order_by("-started_on", "-id")[: PANEL_ROWS + 1]
+        .select_related("programme__company").order_by("-started_on", "-id")
     )
     if not rows:
         return None
     query = urlencode({"enterprise__id__exact": enterprise.pk, "status__exact": SupportStatus.ACTIVE.value})
     return {
-        "supports": rows[:PANEL_ROWS],
-        "capped": len(rows) > PANEL_ROWS,
+        "supports": rows,
+        "capped": capped,
         "all_url": f"{reverse('admin:csr_support_changelist')}?{query}",
     }
 

@@ -3,36 +3,32 @@ service, centre, consultant, due date and whether it is overdue, each linking to
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from registry import panels
-from registry.panels import PANEL_ROWS, Panel
+from registry.panels import Panel
 
 from .models import OPEN_STATUSES, ServiceRequest
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def open_requests(enterprise, user) -> dict | None:
     if not user.has_perm("plut.view_servicerequest"):
         return None
-    # One query on the (enterprise, -id) index; one more row than shown tells whether the list is capped.
-    rows = list(
+    # One query on the (enterprise, -id) index.
+    rows, capped = panels.latest(
         ServiceRequest.objects.for_user(user).open().filter(enterprise=enterprise)
-        .select_related("service", "centre", "consultant__user").order_by("-id")[: PANEL_ROWS + 1]
+        .select_related("service", "centre", "consultant__user").order_by("-id")
     )
     if not rows:
         return None
-    today = timezone.localtime(timezone.now(), WIB).date()
+    today = timezone.localdate()  # Asia/Jakarta, the project's time zone
     query = urlencode({"enterprise__id__exact": enterprise.pk, "status__in": ",".join(OPEN_STATUSES)})
     return {
-        "requests": [(row, row.is_overdue(today)) for row in rows[:PANEL_ROWS]],
-        "capped": len(rows) > PANEL_ROWS,
+        "requests": [(row, row.is_overdue(today)) for row in rows],
+        "capped": capped,
         "all_url": f"{reverse('admin:plut_servicerequest_changelist')}?{query}",
     }
 

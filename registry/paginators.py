@@ -18,6 +18,15 @@ def _thousands(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def count_label(number: int, *, cap: int = 10_000, estimated: bool = False) -> str:
+    """A count as a person should read it: "1.234", "10.000+" past the cap, "±1.166.918" for an estimate."""
+    if estimated:
+        return _("±%(n)s") % {"n": _thousands(number)}
+    if number > cap:
+        return _("%(n)s+") % {"n": _thousands(cap)}
+    return _thousands(number)
+
+
 def table_estimate(model, using: str = "default") -> int:
     """PostgreSQL's row estimate for the model's table; -1 when it never was analysed."""
     with connections[using].cursor() as cursor:
@@ -56,11 +65,7 @@ class LargeTablePaginator(Paginator):
     def count_label(self) -> str:
         """The count as a person should read it: "1.234", "10.000+" or "±1.166.918"."""
         number, kind = self._counted
-        if kind == "capped":
-            return _("%(n)s+") % {"n": _thousands(self.cap)}
-        if kind == "estimate":
-            return _("±%(n)s") % {"n": _thousands(number)}
-        return _thousands(number)
+        return count_label(number, cap=self.cap, estimated=kind == "estimate")
 
     def validate_number(self, number):
         # Past a capped or estimated count a page may still exist (or be empty): do not refuse it.

@@ -18,6 +18,12 @@ from typing import Any
 PANEL_ROWS = 10
 
 
+def latest(queryset) -> tuple[list, bool]:
+    """A panel's rows in one query: the first PANEL_ROWS, and whether there are more (one more row is read)."""
+    rows = list(queryset[: PANEL_ROWS + 1])
+    return rows[:PANEL_ROWS], len(rows) > PANEL_ROWS
+
+
 @dataclass(frozen=True)
 class Panel:
     """One section of the enterprise page. `context(enterprise, user)` returns the template's context, or None

@@ -21,25 +21,11 @@ from django.utils.translation import gettext as _
 from csr.models import Programme, Support
 from plut.models import EnterpriseClaim, ServiceRequest
 from registry.models import Enterprise, GraduationEvent, JobRun, staff_regency
-from registry.paginators import table_estimate
+from registry.paginators import count_label, table_estimate
 from registry.views import wib
 
 CAP = 10_000
 RECENT_DAYS = 30
-
-
-def thousands(value: int) -> str:
-    """1166918 → "1.166.918", whatever the active language."""
-    return f"{value:,}".replace(",", ".")
-
-
-def count_label(number: int, *, cap: int = CAP, estimated: bool = False) -> str:
-    """A count as staff read it: "1.234", "10.000+" past the cap, "±1.166.918" for an estimate."""
-    if estimated:
-        return _("±%(n)s") % {"n": thousands(number)}
-    if number > cap:
-        return _("%(n)s+") % {"n": thousands(cap)}
-    return thousands(number)
 
 
 def capped_counts(querysets: dict[str, QuerySet], *, cap: int = CAP, using: str = "default") -> dict[str, int]:
